@@ -1,1 +1,3 @@
-export {};
+export type * from "./types.js";
+export * from "./snapshot/index.js";
+export * from "./diff/index.js";
