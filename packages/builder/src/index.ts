@@ -1,1 +1,3 @@
-export {};
+export type * from "./types.js";
+export { build } from "./build.js";
+export { recoverInterruptedBuilds } from "./recover.js";

@@ -1,4 +1,4 @@
-import { createHash, type Hash } from "node:crypto";
+import { createHash, randomBytes, type Hash } from "node:crypto";
 
 /** "sha256:<64 lower-case hex>". */
 export type Digest = `sha256:${string}`;
@@ -55,3 +55,8 @@ export function chainIds(diffIds: readonly Digest[]): Digest[] {
 }
 
 export const chainId = (diffIds: readonly Digest[]): Digest | undefined => chainIds(diffIds).at(-1);
+
+/** Random lower-case hex, for container and temporary ids. */
+export function randomHex(bytes = 32): string {
+  return randomBytes(bytes).toString("hex");
+}

@@ -1,0 +1,89 @@
+import { mkdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { StrataError, errnoCode, type Digest } from "@strata/core";
+import { expandWord, parseDockerfile, type Stage } from "@strata/dockerfile";
+import { writeImage } from "@strata/store";
+import type { BuildContext } from "./context.js";
+import { createIgnoreMatcher, readDockerignore } from "./copy/index.js";
+import { recoverInterruptedBuilds } from "./recover.js";
+import { resolveMetaArgs } from "./stage/args.js";
+import { buildStage } from "./stage/dispatch.js";
+import { reachableStages, targetStage } from "./stage/select.js";
+import type { StageState } from "./stage/state.js";
+import type { BuildEnv, BuildRequest, BuildResult } from "./types.js";
+
+/** Build args every build accepts without declaring them (Docker's predefined proxy args). */
+const PREDEFINED_ARGS = ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "SOURCE_DATE_EPOCH"];
+
+/**
+ * Builds the target stage of a Dockerfile into an image in the store and tags it. Stages the
+ * target does not need are skipped; independent stages run concurrently.
+ */
+export async function build(env: BuildEnv, req: BuildRequest): Promise<BuildResult> {
+  const file = req.dockerfileName ?? path.basename(req.dockerfilePath);
+  const dockerfile = parseDockerfile(await readDockerfile(req.dockerfilePath, file), { file });
+  const escape = dockerfile.escapeToken;
+  const meta = resolveMetaArgs(dockerfile.metaArgs, req.buildArgs, (w, lookup) => expandWord(w, lookup, escape));
+  const target = targetStage(dockerfile, req.target);
+  await mkdir(path.join(env.store.root, "tmp"), { recursive: true });
+  await recoverInterruptedBuilds(env.store.root, env.snapshotter);
+
+  const abort = new AbortController();
+  const onOuterAbort = () => abort.abort(req.signal?.reason);
+  req.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  const results = new Map<Stage, Promise<StageState>>();
+  let step = 0;
+  const ctx: BuildContext = {
+    env,
+    req,
+    dockerfile,
+    file,
+    ignore: createIgnoreMatcher(await readDockerignore(req.contextDir)),
+    created: new Date(req.sourceDateEpoch !== undefined ? req.sourceDateEpoch * 1000 : Date.now()).toISOString().replace(/\.000Z$/, "Z"),
+    stageResult: (stage) => {
+      let p = results.get(stage);
+      if (!p) {
+        p = buildStage(ctx, stage, meta);
+        p.catch(() => abort.abort());
+        results.set(stage, p);
+      }
+      return p;
+    },
+    unusedArgs: new Set(Object.keys(req.buildArgs).filter((k) => !PREDEFINED_ARGS.includes(k) && !meta.has(k))),
+    nextStepId: () => `#${++step}`,
+    steps: [],
+    signal: abort.signal,
+  };
+  try {
+    const needed = reachableStages(dockerfile, target, (w) => expandWord(w, (n) => meta.get(n), escape));
+    needed.forEach((s) => void ctx.stageResult(s));
+    const settled = await Promise.allSettled(needed.map((s) => ctx.stageResult(s)));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected" && !isCancel(r.reason));
+    if (failed) throw failed.reason;
+    if (req.signal?.aborted) throw new StrataError("CANCELED", "build canceled");
+    const final = await ctx.stageResult(target);
+    const config = { ...final.config, created: ctx.created };
+    const { manifest, configDigest } = await writeImage(env.store, { config, layers: final.layers });
+    for (const tag of req.tags) await env.store.images.put(tag, manifest);
+    const warnings = ctx.unusedArgs.size
+      ? [`one or more build-args [${[...ctx.unusedArgs].join(" ")}] were not consumed`]
+      : [];
+    for (const message of warnings) env.progress({ type: "warning", message });
+    return { imageId: configDigest, manifestDigest: manifest.digest as Digest, tags: req.tags, steps: ctx.steps, warnings };
+  } finally {
+    req.signal?.removeEventListener("abort", onOuterAbort);
+  }
+}
+
+const isCancel = (e: unknown) => e instanceof StrataError && e.code === "CANCELED";
+
+async function readDockerfile(file: string, name: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (e) {
+    if (errnoCode(e) === "ENOENT") {
+      throw new StrataError("NOT_FOUND", `failed to read dockerfile: open ${name}: no such file or directory`);
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,87 @@
+import { StrataError } from "@strata/core";
+import { expandInstruction, expandWord, parseDockerfile, type Instruction, type Stage } from "@strata/dockerfile";
+import type { BuildContext } from "../context.js";
+import { applyMetadata, isMetadataInstruction } from "../steps/metadata.js";
+import { copyStep } from "../steps/copy.js";
+import { runStep } from "../steps/run.js";
+import { stepName, trackStep } from "../steps/track.js";
+import { workdirStep } from "../steps/workdir.js";
+import { imageState, inheritState, scratchState } from "./from.js";
+import { findStage } from "./select.js";
+import { addHistory, expansionLookup, type StageState } from "./state.js";
+
+/** Builds one stage: its base, the base's ONBUILD triggers, then each instruction in order. */
+export async function buildStage(ctx: BuildContext, stage: Stage, meta: Map<string, string | undefined>): Promise<StageState> {
+  const escape = ctx.dockerfile.escapeToken;
+  const isLast = stage.index === ctx.dockerfile.stages.length - 1;
+  const label = stage.name ?? (isLast ? "" : `stage-${stage.index}`);
+  const total = stage.instructions.length + 1;
+  const display = (i: number, text: string) => (label ? stepName(label, i, total, text) : `[${i}/${total}] ${text}`);
+  const base = expandWord(stage.from.image, (n) => meta.get(n), escape);
+  const state = await trackStep(ctx, label, display(1, `FROM ${base}`), stage.from, async () => {
+    if (base === "scratch") return scratchState(label);
+    const dep = findStage(ctx.dockerfile, base, stage.index);
+    if (dep) return inheritState(await ctx.stageResult(dep), label);
+    if (findStage(ctx.dockerfile, base)) {
+      throw new StrataError("INVALID_ARGUMENT", `stage ${base} is used before it is defined`);
+    }
+    return imageState(ctx, base, label);
+  });
+  const triggers = state.config.config.OnBuild ?? [];
+  delete state.config.config.OnBuild;
+  for (const trigger of triggers) {
+    const instr = parseTrigger(trigger, ctx.file, stage.from.startLine);
+    await trackStep(ctx, label, display(1, `ONBUILD ${trigger}`), stage.from, (id) => dispatch(ctx, state, instr, meta, id));
+  }
+  for (const [i, instr] of stage.instructions.entries()) {
+    await trackStep(ctx, label, display(i + 2, instr.original.trim()), instr, (id) => dispatch(ctx, state, instr, meta, id));
+  }
+  return state;
+}
+
+async function dispatch(
+  ctx: BuildContext,
+  state: StageState,
+  instr: Instruction,
+  meta: Map<string, string | undefined>,
+  stepId: string,
+): Promise<void> {
+  if (instr.kind === "arg") return declareArgs(ctx, state, instr, meta);
+  if (instr.kind === "run") return runStep(ctx, state, instr, stepId);
+  const expanded = expandInstruction(instr, expansionLookup(state), ctx.dockerfile.escapeToken);
+  if (expanded.kind === "copy" || expanded.kind === "add") return copyStep(ctx, state, expanded);
+  if (expanded.kind === "workdir") return workdirStep(ctx, state, expanded.path);
+  if (isMetadataInstruction(expanded)) return applyMetadata(state, expanded, ctx.created);
+  throw new StrataError("NOT_IMPLEMENTED", `${instr.keyword} is not supported inside a stage`);
+}
+
+/** ARG: a build-arg wins, then the default, then the global (pre-FROM) value. */
+function declareArgs(
+  ctx: BuildContext,
+  state: StageState,
+  instr: Extract<Instruction, { kind: "arg" }>,
+  meta: Map<string, string | undefined>,
+): void {
+  const parts: string[] = [];
+  for (const { key, value } of instr.args) {
+    let v: string | undefined;
+    if (key in ctx.req.buildArgs) v = ctx.req.buildArgs[key];
+    else if (value !== undefined) v = expandWord(value, expansionLookup(state), ctx.dockerfile.escapeToken);
+    else v = meta.get(key);
+    ctx.unusedArgs.delete(key);
+    state.args.set(key, v);
+    parts.push(v === undefined ? key : `${key}=${v}`);
+  }
+  addHistory(state, { created: ctx.created, created_by: `ARG ${parts.join(" ")}`, comment: "buildkit.dockerfile.v0", empty_layer: true });
+}
+
+function parseTrigger(trigger: string, file: string, line: number): Instruction {
+  try {
+    const df = parseDockerfile(`FROM scratch\n${trigger}\n`, { file: `${file} (ONBUILD trigger)` });
+    const instr = df.stages[0]?.instructions[0];
+    if (!instr) throw new StrataError("SYNTAX", `empty ONBUILD trigger`);
+    return { ...instr, startLine: line, endLine: line };
+  } catch (e) {
+    throw new StrataError("SYNTAX", `invalid ONBUILD trigger in base image: ${trigger}`, { cause: e });
+  }
+}

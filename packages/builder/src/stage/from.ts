@@ -1,0 +1,67 @@
+import { StrataError, hostPlatform, isNotFound, type ImageConfig } from "@strata/core";
+import { unpackLayers } from "@strata/layers";
+import { readImage } from "@strata/store";
+import type { BuildContext } from "../context.js";
+import { DEFAULT_PATH, cloneConfig, type StageState } from "./state.js";
+
+/** The config BuildKit starts a `FROM scratch` stage with. */
+export function emptyConfig(): ImageConfig {
+  const { os, architecture } = hostPlatform();
+  return {
+    architecture,
+    os,
+    config: { Env: [`PATH=${DEFAULT_PATH}`], WorkingDir: "/" },
+    rootfs: { type: "layers", diff_ids: [] },
+    history: [],
+  };
+}
+
+export function scratchState(label: string): StageState {
+  return { label, config: emptyConfig(), layers: [], args: new Map(), cmdSetHere: false };
+}
+
+/** A stage based on an image in the store: its config, and its layers unpacked into snapshots. */
+export async function imageState(ctx: BuildContext, ref: string, label = ref): Promise<StageState> {
+  let image;
+  try {
+    image = await readImage(ctx.env.store, ref);
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    throw new StrataError("NOT_FOUND", `${ref}: image not found in the store`, {
+      hint: `strata cannot pull from registries yet: load it first with \`strata load -i FILE\``,
+      cause: e,
+    });
+  }
+  const config = cloneConfig(image.config);
+  delete config.created;
+  config.config ??= {};
+  config.history ??= [];
+  const snapshot = await unpackLayers({
+    snapshotter: ctx.env.snapshotter,
+    applier: ctx.env.applier,
+    layers: image.manifest.layers,
+    diffIds: config.rootfs.diff_ids,
+  });
+  return {
+    label,
+    config,
+    layers: [...image.manifest.layers],
+    snapshot,
+    args: new Map(),
+    cmdSetHere: false,
+    baseManifest: image.manifestDesc.digest,
+  };
+}
+
+/** A new stage continuing from an earlier stage's result. */
+export function inheritState(from: StageState, label: string): StageState {
+  return {
+    label,
+    config: cloneConfig(from.config),
+    layers: [...from.layers],
+    snapshot: from.snapshot,
+    args: new Map(from.args),
+    cmdSetHere: false,
+    baseManifest: from.baseManifest,
+  };
+}

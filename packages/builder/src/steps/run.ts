@@ -1,0 +1,92 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { StrataError, type Mount } from "@strata/core";
+import type { Instruction } from "@strata/dockerfile";
+import type { BindMount } from "@strata/runner";
+import type { BuildContext } from "../context.js";
+import { runCreatedBy } from "../history.js";
+import { DEFAULT_SHELL, runArgs, type StageState } from "../stage/state.js";
+import { layerStep } from "./layer.js";
+import { resolveRunMounts } from "./run-mounts.js";
+
+type RunInstruction = Extract<Instruction, { kind: "run" }>;
+
+const OUTPUT_TAIL = 64 * 1024;
+
+/** RUN: the command in runc on a writable snapshot of the stage; its changes become one layer. */
+export async function runStep(ctx: BuildContext, state: StageState, instr: RunInstruction, stepId: string): Promise<void> {
+  const shell = state.config.config.Shell ?? DEFAULT_SHELL;
+  const scratch = await mkdtemp(path.join(ctx.env.store.root, "tmp", `run-${process.pid}-`));
+  try {
+    const { args, extraMounts } = await commandLine(instr, shell, scratch);
+    const buildArgs = runArgs(state);
+    const env = [...(state.config.config.Env ?? []), ...buildArgs.map(([k, v]) => `${k}=${v}`)];
+    const network = networkMode(ctx, instr);
+    const { mounts, release } = await resolveRunMounts(ctx, instr.mounts, scratch);
+    try {
+      await layerStep(ctx, state, runCreatedBy(instr.shell ? [...shell, instr.cmd.join(" ")] : instr.cmd, buildArgs), async (rootfs: Mount[]) => {
+        let tail = "";
+        const keep = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
+          const data = chunk.toString();
+          tail = (tail + data).slice(-OUTPUT_TAIL);
+          ctx.env.progress({ type: "step-log", id: stepId, stream, data });
+        };
+        const { exitCode } = await ctx.env.runner.run(
+          {
+            rootfs,
+            args,
+            env,
+            cwd: state.config.config.WorkingDir || "/",
+            user: state.config.config.User || undefined,
+            network,
+            mounts: [...extraMounts, ...mounts],
+          },
+          { stdout: keep("stdout"), stderr: keep("stderr") },
+          ctx.signal,
+        );
+        if (exitCode !== 0) {
+          throw new StrataError(
+            "RUN_FAILED",
+            `process "${args.join(" ")}" did not complete successfully: exit code: ${exitCode}`,
+            { detail: { exitCode, output: tail } },
+          );
+        }
+      });
+    } finally {
+      await release();
+    }
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+function networkMode(ctx: BuildContext, instr: RunInstruction): "none" | "host" {
+  const wanted = instr.network ?? ctx.req.network ?? "none";
+  if (wanted === "host") return "host";
+  if (wanted === "none" || wanted === "default") return "none";
+  throw new StrataError("INVALID_ARGUMENT", `unsupported network mode: ${wanted}`, { hint: "use none or host" });
+}
+
+/**
+ * The argv of a RUN. A heredoc that is the whole command is the script: with a shebang it is
+ * written to a file and executed, otherwise the shell runs its text. Heredocs feeding a
+ * command (`RUN python <<EOF`) are passed to the shell inline, as the shell would read them.
+ */
+async function commandLine(instr: RunInstruction, shell: string[], scratch: string): Promise<{ args: string[]; extraMounts: BindMount[] }> {
+  if (!instr.shell) return { args: [...instr.cmd], extraMounts: [] };
+  const text = instr.cmd.join(" ");
+  if (instr.heredocs.length === 0) return { args: [...shell, text], extraMounts: [] };
+  const only = instr.heredocs.length === 1 && /^\s*\d*<<-?\s*["']?[^\s"']+["']?\s*$/.test(text) ? instr.heredocs[0]! : undefined;
+  if (only) {
+    if (only.content.startsWith("#!")) {
+      const dir = path.join(scratch, "heredoc");
+      await mkdir(dir);
+      await writeFile(path.join(dir, "script"), only.content, { mode: 0o755 });
+      const target = `/dev/pipes/${only.name}`;
+      return { args: [target], extraMounts: [{ source: path.join(dir, "script"), destination: target, readonly: true }] };
+    }
+    return { args: [...shell, only.content], extraMounts: [] };
+  }
+  const bodies = instr.heredocs.map((h) => `${h.content}${h.content.endsWith("\n") ? "" : "\n"}${h.name}`).join("\n");
+  return { args: [...shell, `${text}\n${bodies}`], extraMounts: [] };
+}
