@@ -1,0 +1,77 @@
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { StrataError, normalizeReference } from "@strata/core";
+import { openEngine, type GlobalOptions } from "../engine.js";
+import { printError } from "../errors.js";
+import { createProgressRenderer, type ProgressMode } from "../progress.js";
+
+export interface BuildOptions {
+  tag: string[];
+  file?: string;
+  buildArg: string[];
+  target?: string;
+  cache: boolean;
+  progress: ProgressMode;
+  network: "none" | "host" | "default";
+  storageDriver?: "overlay" | "native";
+  quiet?: boolean;
+  iidfile?: string;
+}
+
+/** `strata build`: returns the exit code. SIGINT cancels cleanly (exit 130). */
+export async function buildCommand(context: string, opts: BuildOptions, globals: GlobalOptions): Promise<number> {
+  const contextDir = path.resolve(context);
+  const dockerfilePath = opts.file ? path.resolve(opts.file) : path.join(contextDir, "Dockerfile");
+  const tags = opts.tag.map(normalizeReference);
+  const buildArgs = parseBuildArgs(opts.buildArg);
+  const epoch = process.env.SOURCE_DATE_EPOCH;
+  if (epoch !== undefined && !/^\d+$/.test(epoch)) throw new StrataError("INVALID_ARGUMENT", `invalid SOURCE_DATE_EPOCH: ${epoch}`);
+  const progress = createProgressRenderer(opts.quiet ? "quiet" : opts.progress);
+  const engine = await openEngine({ ...globals, storageDriver: opts.storageDriver }, progress);
+  const { build } = await import("@strata/builder");
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    const result = await build(engine, {
+      contextDir,
+      dockerfilePath,
+      dockerfileName: opts.file ? path.relative(process.cwd(), dockerfilePath) || "Dockerfile" : "Dockerfile",
+      tags,
+      buildArgs,
+      target: opts.target,
+      network: opts.network === "host" ? "host" : "none",
+      noCache: !opts.cache,
+      sourceDateEpoch: epoch === undefined ? undefined : Number(epoch),
+      signal: abort.signal,
+    });
+    if (!opts.quiet) {
+      process.stderr.write(`writing image ${result.imageId} done\n`);
+      for (const t of result.tags) process.stderr.write(`naming to ${t} done\n`);
+    }
+    process.stdout.write(`${result.imageId}\n`);
+    if (opts.iidfile) await writeFile(opts.iidfile, result.imageId);
+    return 0;
+  } catch (e) {
+    printError(e);
+    return e instanceof StrataError && e.code === "CANCELED" ? 130 : 1;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+function parseBuildArgs(list: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const i = item.indexOf("=");
+    if (i < 0) {
+      const v = process.env[item];
+      if (v !== undefined) out[item] = v;
+    } else {
+      out[item.slice(0, i)] = item.slice(i + 1);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,102 @@
+import { Command, Option } from "commander";
+import type { GlobalOptions } from "./engine.js";
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** The `strata` command line. Command modules load lazily so start-up stays fast. */
+export function createProgram(): Command {
+  const program = new Command("strata")
+    .description("Build OCI images from Dockerfiles, one layer per instruction, without a daemon")
+    .version("0.1.0")
+    .option("--root <dir>", "store root (default: $STRATA_ROOT, /var/lib/strata as root)")
+    .addOption(new Option("--storage-driver <driver>", "snapshotter for a new store").choices(["overlay", "native"]))
+    .showHelpAfterError()
+    .configureOutput({ outputError: (s, write) => write(s) });
+  const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+
+  program
+    .command("build")
+    .description("Build an image from a Dockerfile")
+    .argument("[context]", "build context directory", ".")
+    .option("-t, --tag <name>", "name and optionally a tag (repeatable)", collect, [])
+    .option("-f, --file <path>", "Dockerfile path (default: CONTEXT/Dockerfile)")
+    .option("--build-arg <key=value>", "build-time variable (repeatable)", collect, [])
+    .option("--target <stage>", "build this stage and what it needs")
+    .option("--no-cache", "do not use the build cache")
+    .addOption(new Option("--progress <mode>", "progress output").choices(["auto", "plain", "json", "quiet"]).default("auto"))
+    .addOption(new Option("--network <mode>", "network for RUN").choices(["none", "host", "default"]).default("none"))
+    .addOption(new Option("--storage-driver <driver>", "snapshotter for a new store").choices(["overlay", "native"]))
+    .option("-q, --quiet", "print only the image ID")
+    .option("--iidfile <file>", "write the image ID to a file")
+    .action(async (context: string, opts, cmd: Command) => {
+      const { buildCommand } = await import("./commands/build.js");
+      process.exitCode = await buildCommand(context, { ...opts, storageDriver: opts.storageDriver ?? globals().storageDriver }, globals());
+    });
+
+  program
+    .command("images")
+    .description("List images")
+    .option("-q, --quiet", "only show image IDs")
+    .option("--no-trunc", "do not truncate IDs")
+    .action(async (opts) => (await import("./commands/images.js")).imagesCommand(opts, globals()));
+
+  program
+    .command("history")
+    .description("Show the history of an image")
+    .argument("<image>")
+    .option("--no-trunc", "do not truncate output")
+    .option("-H, --human [bool]", "human-readable sizes and dates", true)
+    .action(async (image: string, opts) => (await import("./commands/history.js")).historyCommand(image, opts, globals()));
+
+  program
+    .command("inspect")
+    .description("Show image details as JSON")
+    .argument("<image...>")
+    .action(async (images: string[]) => {
+      process.exitCode = await (await import("./commands/inspect.js")).inspectCommand(images, globals());
+    });
+
+  program
+    .command("tag")
+    .description("Create a tag TARGET that refers to SOURCE")
+    .argument("<source>")
+    .argument("<target>")
+    .action(async (source: string, target: string) => (await import("./commands/tag.js")).tagCommand(source, target, globals()));
+
+  program
+    .command("rmi")
+    .description("Remove images, and the layers and snapshots no other image uses")
+    .argument("<image...>")
+    .option("-f, --force", "remove an image ID that has several tags")
+    .action(async (images: string[], opts) => {
+      process.exitCode = await (await import("./commands/rmi.js")).rmiCommand(images, opts, globals());
+    });
+
+  program
+    .command("load")
+    .description("Load images from a docker-archive or OCI layout tar")
+    .option("-i, --input <file>", "read from a file instead of stdin")
+    .option("-q, --quiet", "suppress output")
+    .action(async (opts) => (await import("./commands/load.js")).loadCommand(opts, globals()));
+
+  program
+    .command("save")
+    .description("Save images to a tar archive (docker-archive by default)")
+    .argument("<image...>")
+    .requiredOption("-o, --output <file>", "write to a file")
+    .addOption(new Option("--format <format>", "archive format").choices(["docker", "oci"]).default("docker"))
+    .addOption(new Option("--compression <algo>", "layer compression for --format oci").choices(["gzip", "zstd", "none"]).default("gzip"))
+    .action(async (images: string[], opts) => (await import("./commands/save.js")).saveCommand(images, opts, globals()));
+
+  program
+    .command("parse")
+    .description("Parse a Dockerfile and print its syntax tree")
+    .option("-f, --file <path>", "Dockerfile path", "Dockerfile")
+    .addOption(new Option("--format <format>", "output format").choices(["json", "dump"]).default("json"))
+    .action(async (opts) => {
+      const { parseCommand } = await import("./commands/parse.js");
+      process.exitCode = await parseCommand({ file: opts.file, format: opts.format });
+    });
+
+  return program;
+}
