@@ -7,6 +7,7 @@ export default defineConfig({
   ssr: { resolve: { conditions: ["@strata/source"] } },
   test: {
     include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
+    globalSetup: ["scripts/vitest-global-setup.ts"],
     testTimeout: 120_000,
     hookTimeout: 600_000,
     pool: "forks",

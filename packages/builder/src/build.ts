@@ -26,6 +26,7 @@ export async function build(env: BuildEnv, req: BuildRequest): Promise<BuildResu
   const meta = resolveMetaArgs(dockerfile.metaArgs, req.buildArgs, (w, lookup) => expandWord(w, lookup, escape));
   const target = targetStage(dockerfile, req.target);
   await mkdir(path.join(env.store.root, "tmp"), { recursive: true });
+  await env.runner.cleanup?.();
   await recoverInterruptedBuilds(env.store.root, env.snapshotter);
 
   const abort = new AbortController();

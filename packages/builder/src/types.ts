@@ -9,7 +9,7 @@ export interface BuildEnv {
   snapshotter: Snapshotter;
   differ: Differ;
   applier: Applier;
-  runner: Runner;
+  runner: Runner & { cleanup?(): Promise<void> };
   progress: ProgressSink;
 }
 

@@ -1,7 +1,11 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import ignore from "@balena/dockerignore";
+import dockerignoreModule from "@balena/dockerignore";
 import { errnoCode } from "@strata/core";
+
+// The package is CommonJS (`module.exports = factory`) but its types declare a default export.
+type Factory = typeof dockerignoreModule.default;
+const ignoreFactory = ((dockerignoreModule as unknown as { default?: Factory }).default ?? dockerignoreModule) as Factory;
 
 /** A .dockerignore-style filter: true = excluded. `hasNegations` tells walkers whether an excluded dir may hold included files. */
 export interface IgnoreMatcher {
@@ -40,7 +44,7 @@ export function createIgnoreMatcher(patterns: string[]): IgnoreMatcher {
   const normalized = normalizePatterns(patterns);
   const hasNegations = normalized.some((p) => p.startsWith("!"));
   if (normalized.length === 0) return Object.assign((_: string) => false, { hasNegations: false });
-  const ig = ignore().add(normalized);
+  const ig = ignoreFactory().add(normalized);
   const match = (relPath: string): boolean => {
     const rel = relPath.replace(/^(\/|\.\/)+/, "").replace(/\/+$/, "");
     if (rel === "" || rel === ".") return false;

@@ -1,0 +1,75 @@
+import path from "node:path";
+import { parseChmod } from "./chmod.js";
+import { extractArchive, sniffArchive } from "./archive.js";
+import { copyFailed } from "./errors.js";
+import { ensureDir, notADirectory, resolveDest, type ResolvedDest } from "./dest.js";
+import { createIgnoreMatcher } from "./ignore.js";
+import { writeInline } from "./inline.js";
+import { resolveOwner } from "./owner.js";
+import { resolveSources, type SourceItem } from "./sources.js";
+import type { CopyRequest, CopyResult, WriteAttrs } from "./types.js";
+import { leafEntry, planDirectory, type WalkFilters } from "./walk.js";
+import { writePlan } from "./write-plan.js";
+
+const MULTI_SOURCE = "When using COPY with more than one source file, the destination must be a directory and end with a /";
+
+/**
+ * Carry out one COPY/ADD into a mounted destination rootfs, with Docker/BuildKit semantics:
+ * a directory source copies its contents; a file goes inside an existing directory or a dest
+ * ending in "/", else becomes dest; missing parents are created (0755, --chown owner).
+ */
+export async function copyInto(req: CopyRequest): Promise<CopyResult> {
+  const attrs: WriteAttrs = {
+    owner: req.chown ? await resolveOwner(req.destRoot, req.chown) : undefined,
+    rootOwned: req.sourceIsContext,
+    mode: req.chmod ? parseChmod(req.chmod) : undefined,
+    epoch: req.sourceDateEpoch,
+  };
+  const inline = req.inline ?? [];
+  const dest = await resolveDest(req.destRoot, req.dest, req.workdir);
+  if (req.sources.length + inline.length > 1 && !dest.dirHint) throw copyFailed("INVALID_ARGUMENT", MULTI_SOURCE);
+
+  const ignore = req.sourceIsContext ? req.ignore : undefined;
+  const items = await resolveSources(req.sources, { root: req.sourceRoot, isContext: req.sourceIsContext, ignore, parents: req.parents });
+  if (items.length > 1 && !dest.dirHint) throw copyFailed("INVALID_ARGUMENT", MULTI_SOURCE);
+
+  const exclude = req.excludes?.length ? createIgnoreMatcher(req.excludes) : undefined;
+  const intoDir = dest.dirHint || dest.existing?.isDirectory() === true || items.length + inline.length > 1;
+  let copied = 0;
+  for (const item of items) {
+    copied += await copyItem(item, req, dest, intoDir, attrs, {
+      ignore,
+      ignoreHasNegations: (ignore as { hasNegations?: boolean } | undefined)?.hasNegations ?? true,
+      ignorePrefix: item.rel,
+      exclude,
+      excludeHasNegations: exclude?.hasNegations,
+    });
+  }
+  if (inline.length > 0) copied += await writeInline(inline, dest, intoDir, req.destRoot, attrs);
+  return { copied };
+}
+
+async function copyItem(item: SourceItem, req: CopyRequest, dest: ResolvedDest, intoDir: boolean, attrs: WriteAttrs, filters: WalkFilters): Promise<number> {
+  const name = path.posix.basename(item.rel);
+  if (item.stat.isDirectory()) {
+    const target = item.keepPath ? path.join(dest.host, item.keepPath) : dest.host;
+    await ensureDir(req.destRoot, path.dirname(target), attrs);
+    const existing = target === dest.host ? dest.existing : undefined;
+    if (existing && !existing.isDirectory()) throw notADirectory(req.destRoot, target);
+    const entries = await planDirectory(item.host, item.stat, filters);
+    if (item.ignored && entries.length === 1) throw copyFailed("NOT_FOUND", `file not found in build context or excluded by .dockerignore: stat ${item.rel}: file does not exist`);
+    return writePlan(entries, target, req.destRoot, attrs);
+  }
+  if (filters.exclude?.(name)) return 0;
+  if (req.isAdd && req.unpack !== false && req.sourceIsContext && item.stat.isFile()) {
+    const compression = await sniffArchive(item.host);
+    if (compression) {
+      await ensureDir(req.destRoot, dest.host, attrs);
+      return extractArchive(item.host, compression, dest.host, attrs);
+    }
+  }
+  const target = item.keepPath ? path.join(dest.host, item.keepPath) : intoDir ? path.join(dest.host, name) : dest.host;
+  await ensureDir(req.destRoot, path.dirname(target), attrs);
+  // A named symlink was followed (item.stat is the target's): its content is copied under the link's name.
+  return writePlan([leafEntry(item.host, "", item.stat, undefined, new Map())], target, req.destRoot, attrs);
+}

@@ -1,0 +1,29 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { cleanup, makeContext, rootWithBusybox, strata } from "./helpers.js";
+
+describe("reproducible builds with SOURCE_DATE_EPOCH (needs root + runc)", () => {
+  const dirs: string[] = [];
+  afterAll(() => cleanup(...dirs));
+
+  it("gives the same image digest twice in one root and in two roots", async () => {
+    const ctx = await makeContext({
+      Dockerfile: "FROM busybox\nCOPY . /src\nRUN echo built > /built.txt && mkdir -p /var/x && touch /var/x/f\nWORKDIR /src\nCMD [\"cat\", \"/built.txt\"]\n",
+      "a.txt": "alpha\n",
+      "dir/b.txt": "beta\n",
+    });
+    const [r1, r2] = [await rootWithBusybox(), await rootWithBusybox()];
+    dirs.push(ctx, r1, r2);
+    const env = { SOURCE_DATE_EPOCH: "1700000000" };
+    const ids: string[] = [];
+    for (const root of [r1, r1, r2]) {
+      const res = await strata(root, ["build", "--no-cache", "-q", "-t", "repro:1", ctx], { env });
+      expect(res.exitCode, res.all).toBe(0);
+      ids.push(res.stdout.trim());
+    }
+    expect(ids[0]).toMatch(/^sha256:[a-f0-9]{64}$/);
+    expect(new Set(ids).size).toBe(1);
+    const inspect = async (root: string) => JSON.parse((await strata(root, ["inspect", "repro:1"])).stdout)[0];
+    expect((await inspect(r1)).Metadata.ManifestDigest).toBe((await inspect(r2)).Metadata.ManifestDigest);
+    expect((await inspect(r1)).Created).toBe("2023-11-14T22:13:20Z");
+  });
+});
