@@ -17,3 +17,31 @@ export function runCreatedBy(args: readonly string[], buildArgs: readonly [strin
   const prefix = buildArgs.length ? [`|${buildArgs.length}`, ...buildArgs.map(([k, v]) => `${k}=${v}`)] : [];
   return `RUN ${[...prefix, ...args].join(" ")} # buildkit`;
 }
+
+/** Go's time.Duration String(): "1m30s", "500ms", "0s". */
+export function goDuration(ns: number | undefined): string {
+  if (!ns) return "0s";
+  if (ns < 1000) return `${ns}ns`;
+  if (ns < 1e6) return `${trim(ns / 1e3)}µs`;
+  if (ns < 1e9) return `${trim(ns / 1e6)}ms`;
+  let s = ns / 1e9;
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  return `${h ? `${h}h` : ""}${h || m ? `${m}m` : ""}${trim(s)}s`;
+}
+
+const trim = (n: number) => String(Number(n.toFixed(9)));
+
+/** Go's %q of an int: a quoted rune ('\x03'). */
+function goRune(n: number): string {
+  if (n >= 0x20 && n < 0x7f && n !== 0x27 && n !== 0x5c) return `'${String.fromCharCode(n)}'`;
+  return `'\\x${n.toString(16).padStart(2, "0")}'`;
+}
+
+/** BuildKit prints the health config struct with Go's %q: `&{["CMD" "x"] "5s" "0s" "0s" '\x00'}`. */
+export function healthcheckText(h: { none: boolean; test?: string[]; interval?: number; timeout?: number; startPeriod?: number; retries?: number }): string {
+  const test = h.none ? ["NONE"] : (h.test ?? []);
+  return `&{${goQuoteList(test)} "${goDuration(h.interval)}" "${goDuration(h.timeout)}" "${goDuration(h.startPeriod)}" ${goRune(h.retries ?? 0)}}`;
+}

@@ -53,7 +53,7 @@ async function copyItem(item: SourceItem, req: CopyRequest, dest: ResolvedDest, 
   const name = path.posix.basename(item.rel);
   if (item.stat.isDirectory()) {
     const target = item.keepPath ? path.join(dest.host, item.keepPath) : dest.host;
-    await ensureDir(req.destRoot, path.dirname(target), attrs);
+    if (target !== req.destRoot) await ensureDir(req.destRoot, path.dirname(target), attrs);
     const existing = target === dest.host ? dest.existing : undefined;
     if (existing && !existing.isDirectory()) throw notADirectory(req.destRoot, target);
     const entries = await planDirectory(item.host, item.stat, filters);

@@ -28,7 +28,7 @@ export async function buildStage(ctx: BuildContext, stage: Stage, meta: Map<stri
     return imageState(ctx, base, label);
   });
   const triggers = state.config.config.OnBuild ?? [];
-  delete state.config.config.OnBuild;
+  state.config.config.OnBuild = null;
   for (const trigger of triggers) {
     const instr = parseTrigger(trigger, ctx.file, stage.from.startLine);
     await trackStep(ctx, label, display(1, `ONBUILD ${trigger}`), stage.from, (id) => dispatch(ctx, state, instr, meta, id));

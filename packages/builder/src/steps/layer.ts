@@ -5,8 +5,7 @@ import type { StageState } from "../stage/state.js";
 /**
  * The shape of every filesystem-changing step: a writable snapshot on top of the stage's
  * current one, `mutate` through its mounts, the diff as one layer, then commit under the new
- * chainID. An empty diff adds no layer (BuildKit drops empty layers), and the step's
- * history entry is marked `empty_layer`.
+ * chainID. An empty diff still adds an (empty) layer, as BuildKit does for RUN, COPY and WORKDIR.
  */
 export async function layerStep(
   ctx: BuildContext,
@@ -32,10 +31,6 @@ export async function layerStep(
       signal: ctx.signal,
     });
     const history = { created: ctx.created, created_by: createdBy, comment: "buildkit.dockerfile.v0" };
-    if (layer.empty) {
-      (state.config.history ??= []).push({ ...history, empty_layer: true });
-      return;
-    }
     const diffIds = [...state.config.rootfs.diff_ids, layer.diffId];
     const name = chainId(diffIds)!;
     if (await exists(ctx, name)) {

@@ -1,6 +1,6 @@
 import { StrataError, type ImageConfig } from "@strata/core";
 import type { Instruction } from "@strata/dockerfile";
-import { goList, goQuoteList } from "../history.js";
+import { goList, goQuoteList, healthcheckText } from "../history.js";
 import { DEFAULT_SHELL, addHistory, setEnv, type StageState } from "../stage/state.js";
 import { parseExposedPorts } from "./ports.js";
 
@@ -47,10 +47,12 @@ export function applyMetadata(state: StageState, instr: MetadataInstruction, cre
       break;
     case "cmd":
       c.Cmd = commandArgs(state.config, instr.shell, instr.cmd);
+      if (instr.shell) c.ArgsEscaped = true;
       state.cmdSetHere = true;
       break;
     case "entrypoint":
       c.Entrypoint = commandArgs(state.config, instr.shell, instr.cmd);
+      if (instr.shell) c.ArgsEscaped = true;
       if (!state.cmdSetHere) c.Cmd = null;
       break;
     case "shell":
@@ -78,7 +80,10 @@ export function applyMetadata(state: StageState, instr: MetadataInstruction, cre
       state.config.author = instr.name;
       break;
   }
-  addHistory(state, { created, created_by: createdBy, comment: "buildkit.dockerfile.v0", empty_layer: true });
+  // BuildKit records no history entry for ONBUILD.
+  if (instr.kind !== "onbuild") {
+    addHistory(state, { created, created_by: createdBy, comment: "buildkit.dockerfile.v0", empty_layer: true });
+  }
 }
 
 /** Shell form runs through the stage's SHELL; exec form is taken as written. */
@@ -96,7 +101,7 @@ function describe(config: ImageConfig, instr: MetadataInstruction): string {
     case "user":
       return `USER ${instr.user}`;
     case "expose":
-      return `EXPOSE ${goList(parseExposedPorts(instr.ports))}`;
+      return `EXPOSE map[${[...new Set(parseExposedPorts(instr.ports))].sort().map((p) => `${p}:{}`).join(" ")}]`;
     case "volume":
       return `VOLUME ${goList(instr.paths)}`;
     case "cmd":
@@ -108,7 +113,7 @@ function describe(config: ImageConfig, instr: MetadataInstruction): string {
     case "stopsignal":
       return `STOPSIGNAL ${instr.signal}`;
     case "healthcheck":
-      return instr.original.replace(/^\s*\S+/, "HEALTHCHECK");
+      return `HEALTHCHECK ${healthcheckText(instr)}`;
     case "onbuild":
       return `ONBUILD ${instr.expression}`;
     case "maintainer":

@@ -1,18 +1,27 @@
-import { mkdir } from "node:fs/promises";
+import { chown, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { cleanPath, resolveInRoot, type Mount } from "@strata/core";
 import { withMounted } from "@strata/layers";
 import type { BuildContext } from "../context.js";
+import { resolveOwner } from "../copy/index.js";
 import type { StageState } from "../stage/state.js";
 import { layerStep } from "./layer.js";
 
-/** WORKDIR: relative paths join the previous one; the directory is created when missing. */
+/**
+ * WORKDIR: relative paths join the previous one; missing directories are created, owned by
+ * the stage's USER (as BuildKit does). It always adds a layer, empty when nothing was created.
+ */
 export async function workdirStep(ctx: BuildContext, state: StageState, dir: string): Promise<void> {
   const wd = dir.startsWith("/") ? cleanPath(dir) : cleanPath(path.posix.join(state.config.config.WorkingDir || "/", dir));
   state.config.config.WorkingDir = wd;
+  const user = state.config.config.User;
   await layerStep(ctx, state, `WORKDIR ${wd}`, (mounts: Mount[]) =>
     withMounted(mounts, async (root) => {
-      await mkdir(await resolveInRoot(root, wd), { recursive: true, mode: 0o755 });
+      const target = await resolveInRoot(root, wd);
+      const first = await mkdir(target, { recursive: true, mode: 0o755 });
+      if (!first || !user) return;
+      const { uid, gid } = await resolveOwner(root, user);
+      for (let p = target; p.length >= first.length; p = path.dirname(p)) await chown(p, uid, gid);
     }),
   );
 }
