@@ -39,6 +39,8 @@ describe("copyInto: where things land", () => {
     await expect(copy(["a.txt", "b.txt"], "/x")).rejects.toThrow(msg);
     await expect(copy(["*.txt"], "/x")).rejects.toThrow(msg);
     await expect(copy(["a.txt", "b.txt"], "/x/")).resolves.toEqual({ copied: 2 });
+    // An existing directory is accepted without the slash, as BuildKit does.
+    await expect(copy(["*.txt"], "/x")).resolves.toEqual({ copied: 2 });
   });
 
   it("expands Go-style wildcards per segment", async () => {
@@ -86,14 +88,15 @@ describe("copyInto: where things land", () => {
     expect(await read(path.join(rootfs, "app/a.txt"))).toBe("new");
   });
 
-  it("replaces a file in the way inside the tree, and refuses a directory onto a file dest", async () => {
-    const { rootfs, copy } = await setup({ "src/sub/b.txt": "b", "f/x": "x" });
+  it("refuses type clashes as BuildKit does: dir onto file, file onto dir", async () => {
+    const { rootfs, copy } = await setup({ "src/sub/b.txt": "b", "f/x": "x", "g/sub": "file" });
     await mkdir(path.join(rootfs, "app"), { recursive: true });
     await writeFile(path.join(rootfs, "app/sub"), "a file");
-    await copy(["src"], "/app");
-    expect(await read(path.join(rootfs, "app/sub/b.txt"))).toBe("b");
+    await expect(copy(["src"], "/app")).rejects.toThrow("COPY failed: cannot copy to non-directory: /app/sub");
     await writeFile(path.join(rootfs, "file"), "f");
     await expect(copy(["f"], "/file")).rejects.toThrow("COPY failed: cannot copy to non-directory: /file");
+    await mkdir(path.join(rootfs, "h/sub"), { recursive: true });
+    await expect(copy(["g"], "/h")).rejects.toThrow("COPY failed: cannot replace to directory /h/sub with file");
   });
 
   it("follows a dest symlink to a directory, inside the root", async () => {
@@ -107,13 +110,16 @@ describe("copyInto: where things land", () => {
     expect((await lstat(path.join(rootfs, "lib"))).isSymbolicLink()).toBe(true);
   });
 
-  it("replaces a dest symlink that points at a file instead of writing through it", async () => {
+  it("writes through a dest symlink to a file, resolved inside the root (BuildKit)", async () => {
     const { rootfs, copy } = await setup({ "a.txt": "a" });
     await writeFile(path.join(rootfs, "target"), "t");
     await symlink("/target", path.join(rootfs, "ln"));
+    await symlink("/nowhere/new", path.join(rootfs, "dangling"));
     await copy(["a.txt"], "/ln");
-    expect(await read(path.join(rootfs, "target"))).toBe("t");
-    expect((await lstat(path.join(rootfs, "ln"))).isFile()).toBe(true);
+    await copy(["a.txt"], "/dangling");
+    expect(await read(path.join(rootfs, "target"))).toBe("a");
+    expect((await lstat(path.join(rootfs, "ln"))).isSymbolicLink()).toBe(true);
+    expect(await read(path.join(rootfs, "nowhere/new"))).toBe("a");
   });
 });
 
@@ -137,7 +143,7 @@ describe("copyInto: what is preserved", () => {
   });
 
   it("keeps modes and mtimes, and makes context files 0:0", async () => {
-    const { context, rootfs, copy } = await setup({ "tree/run.sh": { mode: 0o751, content: "#!" }, "tree/priv/": "" });
+    const { context, rootfs, copy } = await setup({ "tree/run.sh": { mode: 0o751, content: "#!" }, "tree/open": { mode: 0o777, content: "" }, "tree/priv/": "" });
     await chown(path.join(context, "tree/run.sh"), 1234, 4321);
     await setMtime(path.join(context, "tree/run.sh"), 1_000_000);
     await setMtime(path.join(context, "tree/priv"), 2_000_000);
@@ -145,6 +151,7 @@ describe("copyInto: what is preserved", () => {
     const f = await stat(path.join(rootfs, "t/run.sh"));
     expect([f.mode & 0o7777, f.uid, f.gid, f.mtimeMs]).toEqual([0o751, 0, 0, 1_000_000_000]);
     expect((await stat(path.join(rootfs, "t/priv"))).mtimeMs).toBe(2_000_000_000);
+    expect((await stat(path.join(rootfs, "t/open"))).mode & 0o7777).toBe(0o777); // no umask applied
   });
 
   it("keeps ownership from a stage source, clamps mtimes to SOURCE_DATE_EPOCH", async () => {
@@ -158,12 +165,33 @@ describe("copyInto: what is preserved", () => {
   it("applies --chmod to files and copied dirs, --chown to everything incl. created parents", async () => {
     const { rootfs, copy } = await setup({ "tree/a": "a", "tree/d/b": "b" });
     await copy(["tree"], "/deep/er/t", { chmod: "0750", chown: "7:8" });
-    for (const p of ["deep/er/t/a", "deep/er/t/d/b", "deep/er/t/d", "deep/er/t"]) {
+    for (const p of ["deep/er/t/a", "deep/er/t/d/b", "deep/er/t/d"]) {
       const st = await stat(path.join(rootfs, p));
       expect([p, st.mode & 0o7777, st.uid, st.gid]).toEqual([p, 0o750, 7, 8]);
     }
-    const parent = await stat(path.join(rootfs, "deep/er"));
-    expect([parent.mode & 0o7777, parent.uid, parent.gid]).toEqual([0o755, 7, 8]);
+    // The destination dir and its parents are plain 0755 mkdirs with the --chown owner (checked against BuildKit).
+    for (const p of ["deep/er/t", "deep/er", "deep"]) {
+      const st = await stat(path.join(rootfs, p));
+      expect([p, st.mode & 0o7777, st.uid, st.gid]).toEqual([p, 0o755, 7, 8]);
+    }
+  });
+
+  it("creates the destination dir 0755 even when the source dir is 0700", async () => {
+    const { context, rootfs, copy } = await setup({ "priv/p.txt": "p" });
+    const { chmod } = await import("node:fs/promises");
+    await chmod(path.join(context, "priv"), 0o700);
+    await copy(["priv"], "/newpriv");
+    expect((await stat(path.join(rootfs, "newpriv"))).mode & 0o7777).toBe(0o755);
+  });
+
+  it("recreates FIFOs from a stage and gives created dirs the SOURCE_DATE_EPOCH time", async () => {
+    const { context, rootfs, copy } = await setup({ "stage/": "" });
+    const { execa } = await import("execa");
+    await execa("mkfifo", ["-m", "0640", path.join(context, "stage/pipe")]);
+    await copy(["/stage"], "/new/dir", { sourceIsContext: false, sourceDateEpoch: 86_400 });
+    const st = await lstat(path.join(rootfs, "new/dir/pipe"));
+    expect([st.isFIFO(), st.mode & 0o7777]).toEqual([true, 0o640]);
+    expect((await stat(path.join(rootfs, "new"))).mtimeMs).toBe(86_400_000);
   });
 
   it("writes heredoc sources as 0644 files", async () => {

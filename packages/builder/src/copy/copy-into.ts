@@ -6,6 +6,7 @@ import { ensureDir, notADirectory, resolveDest, type ResolvedDest } from "./dest
 import { createIgnoreMatcher } from "./ignore.js";
 import { writeInline } from "./inline.js";
 import { resolveOwner } from "./owner.js";
+import { cleanPath, resolveInRoot } from "@strata/core";
 import { resolveSources, type SourceItem } from "./sources.js";
 import type { CopyRequest, CopyResult, WriteAttrs } from "./types.js";
 import { leafEntry, planDirectory, type WalkFilters } from "./walk.js";
@@ -27,14 +28,17 @@ export async function copyInto(req: CopyRequest): Promise<CopyResult> {
   };
   const inline = req.inline ?? [];
   const dest = await resolveDest(req.destRoot, req.dest, req.workdir);
-  if (req.sources.length + inline.length > 1 && !dest.dirHint) throw copyFailed("INVALID_ARGUMENT", MULTI_SOURCE);
+  // Several sources need a directory. BuildKit also accepts an existing directory without the
+  // slash (checked); where it does not exist BuildKit lets the last source win, we refuse.
+  const destIsDir = dest.dirHint || dest.existing?.isDirectory() === true;
+  if (req.sources.length + inline.length > 1 && !destIsDir) throw copyFailed("INVALID_ARGUMENT", MULTI_SOURCE);
 
   const ignore = req.sourceIsContext ? req.ignore : undefined;
   const items = await resolveSources(req.sources, { root: req.sourceRoot, isContext: req.sourceIsContext, ignore, parents: req.parents });
-  if (items.length > 1 && !dest.dirHint) throw copyFailed("INVALID_ARGUMENT", MULTI_SOURCE);
+  if (items.length > 1 && !destIsDir) throw copyFailed("INVALID_ARGUMENT", MULTI_SOURCE);
 
   const exclude = req.excludes?.length ? createIgnoreMatcher(req.excludes) : undefined;
-  const intoDir = dest.dirHint || dest.existing?.isDirectory() === true || items.length + inline.length > 1;
+  const intoDir = destIsDir;
   let copied = 0;
   for (const item of items) {
     copied += await copyItem(item, req, dest, intoDir, attrs, {
@@ -52,10 +56,12 @@ export async function copyInto(req: CopyRequest): Promise<CopyResult> {
 async function copyItem(item: SourceItem, req: CopyRequest, dest: ResolvedDest, intoDir: boolean, attrs: WriteAttrs, filters: WalkFilters): Promise<number> {
   const name = path.posix.basename(item.rel);
   if (item.stat.isDirectory()) {
-    const target = item.keepPath ? path.join(dest.host, item.keepPath) : dest.host;
-    if (target !== req.destRoot) await ensureDir(req.destRoot, path.dirname(target), attrs);
+    const target = item.keepPath ? await underDest(req.destRoot, dest.host, item.keepPath) : dest.host;
     const existing = target === dest.host ? dest.existing : undefined;
     if (existing && !existing.isDirectory()) throw notADirectory(req.destRoot, target);
+    // As BuildKit (CreateDestPath): the destination directory itself is a plain 0755 mkdir owned
+    // by --chown or root; only what is inside it takes the source's metadata and --chmod.
+    await ensureDir(req.destRoot, target, attrs);
     const entries = await planDirectory(item.host, item.stat, filters);
     if (item.ignored && entries.length === 1) throw copyFailed("NOT_FOUND", `file not found in build context or excluded by .dockerignore: stat ${item.rel}: file does not exist`);
     return writePlan(entries, target, req.destRoot, attrs);
@@ -68,8 +74,19 @@ async function copyItem(item: SourceItem, req: CopyRequest, dest: ResolvedDest, 
       return extractArchive(item.host, compression, dest.host, attrs);
     }
   }
-  const target = item.keepPath ? path.join(dest.host, item.keepPath) : intoDir ? path.join(dest.host, name) : dest.host;
+  const target = item.keepPath ? await underDest(req.destRoot, dest.host, item.keepPath) : intoDir ? path.join(dest.host, name) : dest.host;
   await ensureDir(req.destRoot, path.dirname(target), attrs);
   // A named symlink was followed (item.stat is the target's): its content is copied under the link's name.
   return writePlan([leafEntry(item.host, "", item.stat, undefined, new Map())], target, req.destRoot, attrs);
+}
+
+/**
+ * The host path of `rel` below the (already resolved) destination: existing symlinks on the way
+ * are followed inside destRoot, never on the host; the last component is left for the writer.
+ */
+async function underDest(destRoot: string, destHost: string, rel: string): Promise<string> {
+  if (rel === "") return destHost;
+  const container = cleanPath(path.posix.join("/", path.relative(destRoot, destHost).split(path.sep).join("/"), rel));
+  const parent = await resolveInRoot(destRoot, path.posix.dirname(container));
+  return path.join(parent, path.posix.basename(container));
 }

@@ -9,11 +9,11 @@ import type { WriteAttrs } from "./types.js";
 export interface ResolvedDest {
   /** Clean container path, e.g. "/app/x". */
   containerPath: string;
-  /** Host path under destRoot; a symlink to a directory at the end has been followed. */
+  /** Host path under destRoot, all symlinks followed inside it. */
   host: string;
   /** The destination was written as a directory ("dir/", ".", ".."). */
   dirHint: boolean;
-  /** What is there now (after following a final symlink to a directory), if anything. */
+  /** What is there now, if anything (a dangling final symlink resolves to its missing target). */
   existing?: Stats;
 }
 
@@ -21,16 +21,11 @@ export interface ResolvedDest {
 export async function resolveDest(destRoot: string, dest: string, workdir: string): Promise<ResolvedDest> {
   const joined = dest.startsWith("/") ? dest : path.posix.join(workdir || "/", dest);
   const containerPath = cleanPath(joined);
-  const dirHint = dest.endsWith("/") || /(^|\/)\.\.?$/.test(dest);
-  const parentHost = await resolveInRoot(destRoot, path.posix.dirname(containerPath));
-  const host = containerPath === "/" ? destRoot : path.join(parentHost, path.posix.basename(containerPath));
-  const existing = await lstatOrUndefined(host);
-  if (existing?.isSymbolicLink()) {
-    const followed = await resolveInRoot(destRoot, containerPath);
-    const target = await lstatOrUndefined(followed);
-    if (target?.isDirectory()) return { containerPath, host: followed, dirHint, existing: target };
-  }
-  return { containerPath, host, dirHint, existing };
+  const dirHint = dest === "" || dest.endsWith("/") || /(^|\/)\.\.?$/.test(dest);
+  // Like BuildKit (checked against Docker 20.10): every symlink on the way, the last one included,
+  // is followed, always inside destRoot. `COPY f /lnk` with /lnk -> /target writes /target.
+  const host = await resolveInRoot(destRoot, containerPath);
+  return { containerPath, host, dirHint, existing: await lstatOrUndefined(host) };
 }
 
 /**
@@ -42,19 +37,21 @@ export async function ensureDir(destRoot: string, hostDir: string, attrs: WriteA
   if (rel.startsWith("..")) throw copyFailed("INTERNAL", `destination ${hostDir} is outside the rootfs`);
   if (rel === "") return;
   let cur = destRoot;
+  const created: string[] = [];
   for (const part of rel.split(path.sep)) {
     cur = path.join(cur, part);
     try {
       await mkdir(cur, { mode: 0o755 });
+      created.push(cur);
     } catch (e) {
       if (errnoCode(e) !== "EEXIST") throw notADirectory(destRoot, cur, e);
       const st = await stat(cur);
       if (!st.isDirectory()) throw notADirectory(destRoot, cur);
-      continue;
     }
-    const owner = attrs.owner ?? { uid: 0, gid: 0 };
-    await applyMetadata(cur, { ...owner, mode: 0o755, mtime: creationTime(attrs) });
   }
+  // Deepest first, so creating a child does not move its parent's mtime afterwards.
+  const owner = attrs.owner ?? { uid: 0, gid: 0 };
+  for (const dir of created.reverse()) await applyMetadata(dir, { ...owner, mode: 0o755, mtime: creationTime(attrs) });
 }
 
 export function notADirectory(destRoot: string, host: string, cause?: unknown) {

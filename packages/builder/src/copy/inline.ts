@@ -1,7 +1,8 @@
 import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { copyFailed } from "./errors.js";
-import { ensureDir } from "./dest.js";
+import { ensureDir, lstatOrUndefined } from "./dest.js";
+import { cannotReplaceDir } from "./write-plan.js";
 import { applyMetadata, creationTime } from "./metadata.js";
 import type { ResolvedDest } from "./dest.js";
 import type { WriteAttrs } from "./types.js";
@@ -23,7 +24,8 @@ export async function writeInline(
     if (name === "" || name === "." || name === "..") throw copyFailed("INVALID_ARGUMENT", `invalid heredoc name ${JSON.stringify(f.name)}`);
     const target = intoDir ? path.join(dest.host, name) : dest.host;
     await ensureDir(destRoot, path.dirname(target), attrs);
-    await rm(target, { recursive: true, force: true }); // never write through an existing symlink
+    if ((await lstatOrUndefined(target))?.isDirectory()) throw cannotReplaceDir(destRoot, target);
+    await rm(target, { force: true }); // never write through an existing symlink
     await writeFile(target, f.content, { mode: 0o644 });
     await applyMetadata(target, { ...(attrs.owner ?? { uid: 0, gid: 0 }), mode: attrs.mode ?? 0o644, mtime: creationTime(attrs) });
   }

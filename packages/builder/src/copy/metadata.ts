@@ -3,6 +3,8 @@ import type { Stats } from "node:fs";
 import type { WriteAttrs } from "./types.js";
 
 const IS_ROOT = process.getuid?.() === 0;
+const OWN_UID = process.geteuid?.() ?? -1;
+const OWN_GID = process.getegid?.() ?? -1;
 
 /** The owner an entry gets: --chown, else 0:0 for context sources, else the source's own. */
 export function ownerFor(st: Pick<Stats, "uid" | "gid">, attrs: WriteAttrs): { uid: number; gid: number } {
@@ -26,9 +28,11 @@ export const creationTime = (attrs: WriteAttrs): Date => (attrs.epoch !== undefi
  */
 export async function applyMetadata(
   target: string,
-  opts: { uid: number; gid: number; mode?: number; mtime: Date; atime?: Date; symlink?: boolean },
+  opts: { uid: number; gid: number; mode?: number; mtime: Date; atime?: Date; symlink?: boolean; createdInPlainDir?: boolean },
 ): Promise<void> {
-  if (IS_ROOT) await lchown(target, opts.uid, opts.gid);
+  // A file just created in a directory without setgid already has our euid/egid: skip the syscall.
+  const alreadyOwned = opts.createdInPlainDir === true && opts.uid === OWN_UID && opts.gid === OWN_GID;
+  if (IS_ROOT && !alreadyOwned) await lchown(target, opts.uid, opts.gid);
   if (!opts.symlink && opts.mode !== undefined) await chmod(target, opts.mode);
   await lutimes(target, opts.atime ?? opts.mtime, opts.mtime);
 }

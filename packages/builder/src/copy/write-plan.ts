@@ -1,5 +1,5 @@
 import { constants } from "node:fs";
-import { copyFile, link, lstat, mkdir, rm, symlink, unlink } from "node:fs/promises";
+import { copyFile, link, mkdir, symlink, unlink } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import { errnoCode, resolveInRoot } from "@strata/core";
@@ -7,7 +7,8 @@ import { forEachBounded } from "./limit.js";
 import { applyMetadata, mtimeFor, ownerFor } from "./metadata.js";
 import type { WriteAttrs } from "./types.js";
 import type { PlanEntry } from "./walk.js";
-import { lstatOrUndefined } from "./dest.js";
+import { lstatOrUndefined, notADirectory } from "./dest.js";
+import { copyFailed } from "./errors.js";
 
 /** Files in flight at once: enough to keep libuv's pool and the disk busy, bounded for fds. */
 const FILE_CONCURRENCY = 32;
@@ -62,7 +63,7 @@ function hostOf(rel: string, target: string, ctx: WriteContext): string {
 /**
  * Make the directory for a planned dir entry. An existing directory is merged into (its metadata
  * kept); an existing symlink to a directory inside the root is followed (merged-/usr layouts);
- * anything else in the way is replaced.
+ * anything else in the way is an error, as in BuildKit.
  */
 async function ensurePlannedDir(e: PlanEntry, target: string, ctx: WriteContext): Promise<string> {
   const planned = hostOf(e.rel, target, ctx);
@@ -80,7 +81,8 @@ async function ensurePlannedDir(e: PlanEntry, target: string, ctx: WriteContext)
         return followed;
       }
     }
-    if (existing) await rm(planned, { recursive: true, force: true });
+    // BuildKit: "cannot copy to non-directory" (checked against Docker 20.10's BuildKit).
+    if (existing) throw notADirectory(ctx.destRoot, planned);
   }
   await mkdir(planned, { mode: 0o700 });
   ctx.fresh.add(planned);
@@ -93,17 +95,26 @@ async function writeLeaf(e: PlanEntry, dst: string, ctx: WriteContext): Promise<
   const { attrs } = ctx;
   const owner = ownerFor(e.stat, attrs);
   const mtime = mtimeFor(e.stat, attrs);
+  // Directories we created get their final mode (maybe setgid) only at the end.
+  const createdInPlainDir = ctx.fresh.has(path.dirname(dst));
   if (e.kind === "symlink") {
     await symlink(e.link!, dst);
-    await applyMetadata(dst, { ...owner, mtime, symlink: true });
+    await applyMetadata(dst, { ...owner, mtime, symlink: true, createdInPlainDir });
     return;
   }
   if (e.kind === "file") {
     // FICLONE shares extents on reflink filesystems and falls back to a kernel copy elsewhere.
     await copyFile(e.src, dst, constants.COPYFILE_FICLONE);
   } else if (!(await makeSpecial(e, dst))) return;
+  // copyFile already gave the file the source's mode; chmod only for --chmod or set-id bits.
   const mode = attrs.mode ?? e.stat.mode & 0o7777;
-  await applyMetadata(dst, { ...owner, mode, mtime });
+  const needsChmod = attrs.mode !== undefined || (mode & 0o7000) !== 0 || e.kind === "special";
+  await applyMetadata(dst, { ...owner, mode: needsChmod ? mode : undefined, mtime, createdInPlainDir });
+}
+
+/** BuildKit's wording when a non-directory would replace a directory. */
+export function cannotReplaceDir(destRoot: string, host: string) {
+  return copyFailed("FAILED_PRECONDITION", `cannot replace to directory /${path.relative(destRoot, host)} with file`);
 }
 
 /** Remove whatever is at `dst` unless its parent was created by this request. */
@@ -114,8 +125,8 @@ async function clearPath(dst: string, ctx: WriteContext): Promise<void> {
   } catch (err) {
     const code = errnoCode(err);
     if (code === "ENOENT") return;
-    if (code === "EISDIR" || code === "EPERM") await rm(dst, { recursive: true, force: true });
-    else throw err;
+    if (code === "EISDIR" || code === "EPERM") throw cannotReplaceDir(ctx.destRoot, dst);
+    throw err;
   }
 }
 

@@ -40,7 +40,7 @@ export async function copyStep(ctx: BuildContext, state: StageState, instr: Copy
       parents: instr.parents,
       sourceDateEpoch: ctx.req.sourceDateEpoch,
     };
-    const fetched = [];
+    const fetched: { path: string }[] = [];
     for (const url of urls) fetched.push(await fetchUrl(url, { checksum: instr.checksum, destDir: await mkdtemp(path.join(scratch, "url-")) }));
     const inline = instr.heredocs.map((h) => ({ name: h.name, content: h.content }));
     await layerStep(ctx, state, createdBy, (mounts: Mount[]) =>
