@@ -1,4 +1,4 @@
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { StrataError, normalizeReference } from "@strata/core";
 import { openEngine, type GlobalOptions } from "../engine.js";
@@ -54,12 +54,28 @@ export async function buildCommand(context: string, opts: BuildOptions, globals:
     if (opts.iidfile) await writeFile(opts.iidfile, result.imageId);
     return 0;
   } catch (e) {
-    printError(e);
+    printError(await withSourceLines(e, dockerfilePath));
     return e instanceof StrataError && e.code === "CANCELED" ? 130 : 1;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+}
+
+/** Replaces an error's logical source line with the physical Dockerfile lines it spans. */
+async function withSourceLines(e: unknown, dockerfilePath: string): Promise<unknown> {
+  if (!(e instanceof StrataError) || !e.location || e.location.file.includes("ONBUILD")) return e;
+  const text = await readFile(dockerfilePath, "utf8").catch(() => undefined);
+  if (text === undefined) return e;
+  const { startLine, endLine } = e.location;
+  const lines = text.split(/\r?\n/).slice(startLine - 1, Math.min(endLine, startLine + 19));
+  if (lines.length === 0) return e;
+  return new StrataError(e.code, e.message, {
+    hint: e.hint,
+    cause: e.cause,
+    detail: e.detail,
+    location: { ...e.location, source: lines.join("\n") },
+  });
 }
 
 function parseBuildArgs(list: string[]): Record<string, string> {
