@@ -1,1 +1,10 @@
-export {};
+export { createDiffer, writeLayer, withChanges, overlayUpperdir } from "./differ.js";
+export { createApplier } from "./applier.js";
+export { unpackLayers, type UnpackLayersOptions } from "./unpack.js";
+export { applyLayer, type ApplyLayerOptions, type WhiteoutMode } from "./apply-layer.js";
+export { layerTar, type LayerTarOptions } from "./layer-tar.js";
+export { readTar, type TarEntry } from "./tar-reader.js";
+export { decompressed, detectCompression, type Compression } from "./decompress.js";
+export type { Change } from "./change.js";
+export type { FileMeta, FileType } from "./file-meta.js";
+export type { LayerContentStore, LayerContentWriter } from "./content.js";

@@ -1,1 +1,4 @@
-export {};
+export { createSnapshotter, type SnapshotterDriver } from "./factory.js";
+export { createOverlaySnapshotter } from "./overlay.js";
+export { createNativeSnapshotter } from "./native.js";
+export { mountAll, unmount, withMounted, overlayAvailable, mountsMentioning, unmountLeaks, type UnmountOptions } from "../mount/index.js";

@@ -1,0 +1,84 @@
+import { Hasher, MediaType, randomHex, StrataError, type Mount } from "@strata/core";
+import { withMounted } from "../mount/index.js";
+import type { CompareOptions, Differ, LayerBlob } from "../types.js";
+import type { Change } from "./change.js";
+import type { LayerContentStore } from "./content.js";
+import { layerTar } from "./layer-tar.js";
+import { overlayUpper, plainLower, plainUpper } from "./tree-sources.js";
+import { TreeDiff } from "./tree-diff.js";
+
+/** The upperdir of a single overlay mount, or undefined. */
+export function overlayUpperdir(mounts: readonly Mount[]): string | undefined {
+  if (mounts.length !== 1 || mounts[0]!.type !== "overlay") return undefined;
+  return mounts[0]!.options.find((o) => o.startsWith("upperdir="))?.slice("upperdir=".length);
+}
+
+/**
+ * Changes from `lower` to `upper`, in layer order. With an overlay upper only its upperdir
+ * is walked (cost follows the size of the change); otherwise both trees are walked.
+ * `fn` runs while the trees are mounted.
+ */
+export async function withChanges<T>(
+  lower: readonly Mount[],
+  upper: readonly Mount[],
+  fn: (changes: AsyncIterable<Change>) => Promise<T>,
+): Promise<T> {
+  const withLower = <R>(g: (dir: string | undefined) => Promise<R>): Promise<R> =>
+    lower.length === 0 ? g(undefined) : withMounted(lower, g);
+  const upperdir = overlayUpperdir(upper);
+  if (upperdir !== undefined) {
+    return withLower(async (lowerDir) => {
+      const { source, rootOpaque } = await overlayUpper(upperdir);
+      const lowerSource = lowerDir === undefined ? undefined : await plainLower(lowerDir, false);
+      return fn(new TreeDiff(source, lowerSource).changes(upperdir, rootOpaque));
+    });
+  }
+  return withLower((lowerDir) =>
+    withMounted(upper, async (upperDir) => {
+      const [upperSource, lowerSource] = await Promise.all([
+        plainUpper(upperDir),
+        lowerDir === undefined ? undefined : plainLower(lowerDir, true),
+      ]);
+      return fn(new TreeDiff(upperSource, lowerSource).changes(upperDir, true));
+    }),
+  );
+}
+
+/** A Differ that writes uncompressed, deterministic OCI layer tars into `content`. */
+export function createDiffer(content: LayerContentStore): Differ {
+  return {
+    compare(lower, upper, opts: CompareOptions = {}) {
+      return withChanges(lower, upper, (changes) => writeLayer(content, changes, opts));
+    },
+  };
+}
+
+/** Streams the layer for `changes` into the store, hashing in the same pass. */
+export async function writeLayer(
+  content: LayerContentStore,
+  changes: AsyncIterable<Change>,
+  opts: CompareOptions = {},
+): Promise<LayerBlob> {
+  let count = 0;
+  async function* counted(): AsyncGenerator<Change> {
+    for await (const c of changes) {
+      count++;
+      yield c;
+    }
+  }
+  const writer = await content.writer({ ref: `layer-${randomHex(8)}` });
+  const hasher = new Hasher();
+  try {
+    for await (const chunk of layerTar(counted(), opts)) {
+      hasher.update(chunk);
+      await writer.write(chunk);
+    }
+    const digest = hasher.digest();
+    const info = await writer.commit({ digest, size: hasher.size });
+    if (info.digest !== digest) throw new StrataError("DIGEST_MISMATCH", `layer ${digest}: store committed ${info.digest}`);
+    return { descriptor: { mediaType: MediaType.ociLayer, digest, size: hasher.size }, diffId: digest, empty: count === 0 };
+  } catch (e) {
+    await writer.abort().catch(() => {});
+    throw e;
+  }
+}

@@ -1,0 +1,101 @@
+import { readdirSync } from "node:fs";
+import path from "node:path";
+import { StrataError, errnoCode } from "@strata/core";
+import { compareNames } from "./change.js";
+import { isWhiteoutDevice, readMetaSync, type FileMeta } from "./file-meta.js";
+import type { LowerSource, UpperEntry, UpperListing, UpperSource } from "./tree-diff.js";
+import { dumpXattrTree, isLayerXattr, readXattrs, NO_XATTRS, type Xattrs } from "./xattrs.js";
+
+type XattrDump = Map<string, Map<string, Buffer>>;
+
+function layerXattrs(all: Map<string, Buffer> | undefined): Xattrs {
+  if (!all) return NO_XATTRS;
+  let out: Map<string, Buffer> | undefined;
+  for (const [k, v] of all) if (isLayerXattr(k)) (out ??= new Map()).set(k, v);
+  return out ?? NO_XATTRS;
+}
+
+function sortedNames(dir: string): string[] {
+  try {
+    return readdirSync(dir).sort(compareNames);
+  } catch (e) {
+    if (errnoCode(e) === "ENOENT" || errnoCode(e) === "ENOTDIR") return [];
+    throw e;
+  }
+}
+
+function entryOf(dir: string, name: string, dump: XattrDump): UpperEntry & { all?: Map<string, Buffer> } {
+  const source = path.join(dir, name);
+  const all = dump.get(source);
+  const meta = readMetaSync(source, layerXattrs(all));
+  if (!meta) throw new StrataError("FAILED_PRECONDITION", `${source} vanished while computing a diff`);
+  return { name, source, meta, opaque: false, all };
+}
+
+/** A plain directory as the upper tree: every child is real and the listing is complete. */
+export async function plainUpper(root: string): Promise<UpperSource> {
+  const dump = await dumpXattrTree(root);
+  return {
+    async list(_rel, dir) {
+      const names = sortedNames(dir);
+      const entries = names.map((n) => entryOf(dir, n, dump));
+      return { entries: entries.filter((e) => e.meta.type !== "socket"), whiteouts: new Set(), complete: true };
+    },
+  };
+}
+
+const OVERLAY_XATTR = "trusted.overlay.";
+const isY = (v: Buffer | undefined): boolean => v !== undefined && v.length === 1 && v[0] === 0x79;
+
+/**
+ * An overlay upperdir as the upper tree: char devices 0/0 are deletions,
+ * `trusted.overlay.opaque=y` makes a directory's listing complete. Redirects and metacopy
+ * need the lower layers to read, so they are refused (strata mounts without them).
+ */
+export async function overlayUpper(upperdir: string): Promise<{ source: UpperSource; rootOpaque: boolean }> {
+  const dump = await dumpXattrTree(upperdir);
+  const source: UpperSource = {
+    async list(_rel, dir, complete): Promise<UpperListing> {
+      const names = sortedNames(dir);
+      const all = names.map((n) => entryOf(dir, n, dump));
+      const entries: UpperEntry[] = [];
+      const whiteouts = new Set<string>();
+      for (const e of all) {
+        if (isWhiteoutDevice(e.meta)) {
+          if (!complete) whiteouts.add(e.name);
+          continue;
+        }
+        if (e.meta.type === "socket") continue;
+        if (e.all?.has(`${OVERLAY_XATTR}redirect`) || e.all?.has(`${OVERLAY_XATTR}metacopy`)) {
+          throw new StrataError("NOT_IMPLEMENTED", `${e.source}: overlay redirect/metacopy entries are not supported`, {
+            hint: "mount overlay with redirect_dir=off,metacopy=off",
+          });
+        }
+        entries.push({ name: e.name, source: e.source, meta: e.meta, opaque: isY(e.all?.get(`${OVERLAY_XATTR}opaque`)) });
+      }
+      return { entries, whiteouts, complete };
+    },
+  };
+  return { source, rootOpaque: isY(dump.get(upperdir)?.get(`${OVERLAY_XATTR}opaque`)) };
+}
+
+/**
+ * The lower tree as a plain directory. `prefetch` reads every xattr of the tree up front with
+ * one process (right when the whole tree is walked anyway, as in the native double walk);
+ * otherwise xattrs are read only for the few paths whose other metadata is identical.
+ */
+export async function plainLower(root: string, prefetch: boolean): Promise<LowerSource> {
+  const dump = prefetch ? await dumpXattrTree(root) : undefined;
+  const abs = (rel: string) => (rel === "" ? root : path.join(root, rel));
+  return {
+    async meta(rel): Promise<FileMeta | undefined> {
+      const p = abs(rel);
+      return readMetaSync(p, dump ? layerXattrs(dump.get(p)) : NO_XATTRS);
+    },
+    names: async (rel) => sortedNames(abs(rel)),
+    async xattrs(rels) {
+      const source = dump ?? (await readXattrs(rels.map(abs)));
+      return new Map(rels.map((rel) => [rel, layerXattrs(source.get(abs(rel)))]));
+    },
+  };
+}

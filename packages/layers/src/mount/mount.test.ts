@@ -1,0 +1,142 @@
+import { mkdir, mkdtemp, open, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Mount } from "@strata/core";
+import { mountAll, relativeOverlayOptions, unmount } from "./mount.js";
+import { withMounted } from "./with-mounted.js";
+import { overlayAvailable } from "./overlay-probe.js";
+import { mountsMentioning, unmountLeaks } from "./mountinfo.js";
+
+let base: string;
+const mounted = async (): Promise<string[]> => (await mountsMentioning(base)).map((m) => m.line);
+
+beforeAll(async () => {
+  base = await mkdtemp(path.join(tmpdir(), "strata-mount-test-"));
+});
+afterAll(async () => {
+  const leaked = await unmountLeaks(base);
+  await rm(base, { recursive: true, force: true });
+  expect(leaked).toEqual([]);
+});
+
+async function overlayFixture(name: string): Promise<{ mounts: Mount[]; dir: string }> {
+  const dir = path.join(base, name);
+  for (const d of ["l1", "l2", "upper", "work", "target"]) await mkdir(path.join(dir, d), { recursive: true });
+  await writeFile(path.join(dir, "l1", "from-l1"), "1");
+  await writeFile(path.join(dir, "l2", "from-l2"), "2");
+  const p = (d: string) => path.join(dir, d);
+  const mounts: Mount[] = [
+    { type: "overlay", source: "overlay", options: [`workdir=${p("work")}`, `upperdir=${p("upper")}`, `lowerdir=${p("l1")}:${p("l2")}`] },
+  ];
+  return { mounts, dir };
+}
+
+describe("mountAll / unmount", () => {
+  it("mounts an overlay and unmounts it", async () => {
+    const { mounts, dir } = await overlayFixture("basic");
+    const target = path.join(dir, "target");
+    await mountAll(mounts, target);
+    expect((await readdir(target)).sort()).toEqual(["from-l1", "from-l2"]);
+    await unmount(target);
+    expect(await readdir(target)).toEqual([]);
+    expect(await mounted()).toEqual([]);
+  });
+
+  it("treats unmounting a directory that is not mounted as done", async () => {
+    await unmount(base);
+  });
+
+  it("detaches a busy mount lazily after the retries", async () => {
+    const { mounts, dir } = await overlayFixture("busy");
+    const target = path.join(dir, "target");
+    await mountAll(mounts, target);
+    const fh = await open(path.join(target, "from-l1"), "r");
+    try {
+      await unmount(target, { retries: 1, delayMs: 5 });
+      expect(await mounted()).toEqual([]);
+    } finally {
+      await fh.close();
+    }
+  });
+
+  it("reports a failing mount with the command's message", async () => {
+    const target = path.join(base, "bad-target");
+    await mkdir(target);
+    await expect(mountAll([{ type: "overlay", source: "overlay", options: ["lowerdir=/nonexistent/x"] }], target)).rejects.toMatchObject({
+      code: "INTERNAL",
+    });
+  });
+
+  it("rewrites long overlay options relative to the common directory", () => {
+    const out = relativeOverlayOptions(["workdir=/r/s/3/work", "upperdir=/r/s/3/fs", "lowerdir=/r/s/2/fs:/r/s/1/fs", "index=off"]);
+    expect(out).toEqual({ cwd: "/r/s", options: ["workdir=3/work", "upperdir=3/fs", "lowerdir=2/fs:1/fs", "index=off"] });
+  });
+
+  it("measures one mount + umount", async () => {
+    const { mounts, dir } = await overlayFixture("timing");
+    const target = path.join(dir, "target");
+    const rounds = 20;
+    const t0 = performance.now();
+    for (let i = 0; i < rounds; i++) {
+      await mountAll(mounts, target);
+      await unmount(target);
+    }
+    const ms = (performance.now() - t0) / rounds;
+    console.log(`overlay mount+umount via execa: ${ms.toFixed(1)} ms per round`);
+    expect(ms).toBeLessThan(1000);
+  });
+});
+
+describe("withMounted", () => {
+  it("passes a bind mount's source directory without mounting", async () => {
+    const src = path.join(base, "bind-src");
+    await mkdir(src);
+    const seen = await withMounted([{ type: "bind", source: src, options: ["rbind", "rw"] }], async (dir) => {
+      expect(await mounted()).toEqual([]);
+      return dir;
+    });
+    expect(seen).toBe(src);
+  });
+
+  it("mounts an overlay on a temp dir and always unmounts and removes it", async () => {
+    const { mounts } = await overlayFixture("with");
+    let target = "";
+    await expect(
+      withMounted(mounts, async (dir) => {
+        target = dir;
+        expect((await readdir(dir)).sort()).toEqual(["from-l1", "from-l2"]);
+        throw new Error("boom");
+      }),
+    ).rejects.toThrow("boom");
+    expect(await mounted()).toEqual([]);
+    await expect(stat(target)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+});
+
+describe("overlayAvailable", () => {
+  it("is true on this machine's /tmp and cached", async () => {
+    const p = overlayAvailable(path.join(base, "probe-root"));
+    expect(await p).toBe(true);
+    expect(overlayAvailable(path.join(base, "probe-root"))).toBe(p);
+    expect((await readdir(path.join(base, "probe-root")))).toEqual([]);
+  });
+
+  it("is false where overlay cannot be the upper filesystem (inside an overlay)", async () => {
+    const { mounts, dir } = await overlayFixture("nested");
+    const target = path.join(dir, "target");
+    await mountAll(mounts, target);
+    try {
+      expect(await overlayAvailable(path.join(target, "root"))).toBe(false);
+    } finally {
+      await unmount(target);
+    }
+  });
+
+  it("is false where the root cannot be created", async () => {
+    // (Not under /proc: Node's recursive mkdir loops forever there.)
+    const file = path.join(base, "a-file");
+    await writeFile(file, "");
+    expect(await overlayAvailable(path.join(file, "root"))).toBe(false);
+  });
+});

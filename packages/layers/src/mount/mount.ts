@@ -1,0 +1,116 @@
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { execa } from "execa";
+import { StrataError, type Mount } from "@strata/core";
+
+/**
+ * mount(2) copies its option string into a single page, so the whole "-o" string must stay
+ * below 4096 bytes. Above this threshold the overlay paths are rewritten relative to their
+ * common parent and `mount` runs with that directory as its working directory (the kernel
+ * resolves relative layer paths against the caller's cwd), as containerd does.
+ */
+const MAX_OPTIONS_BYTES = 4000;
+const OVERLAY_PATH_OPTIONS = ["lowerdir=", "upperdir=", "workdir="];
+
+/** Mounts every entry of `mounts` onto `target`, in order. On failure, undoes what it mounted. */
+export async function mountAll(mounts: readonly Mount[], target: string): Promise<void> {
+  let mounted = 0;
+  try {
+    for (const m of mounts) {
+      await mountOne(m, target);
+      mounted++;
+    }
+  } catch (e) {
+    for (; mounted > 0; mounted--) await unmount(target).catch(() => {});
+    throw e;
+  }
+}
+
+async function mountOne(m: Mount, target: string): Promise<void> {
+  let options = [...m.options];
+  let cwd: string | undefined;
+  if (m.type === "overlay" && options.join(",").length > MAX_OPTIONS_BYTES) {
+    ({ options, cwd } = relativeOverlayOptions(options));
+  }
+  const args = ["-t", m.type];
+  if (options.length > 0) args.push("-o", options.join(","));
+  args.push(m.source, target);
+  try {
+    await execa("mount", args, { cwd, stdin: "ignore" });
+  } catch (e) {
+    throw new StrataError("INTERNAL", `mount ${m.type} on ${target}: ${stderrOf(e)}`, {
+      cause: e,
+      detail: { source: m.source, options: m.options },
+      hint: process.getuid?.() === 0 ? undefined : "mounting needs root; use the native snapshotter",
+    });
+  }
+}
+
+/** Rewrites lowerdir/upperdir/workdir paths relative to their deepest common directory. */
+export function relativeOverlayOptions(options: readonly string[]): { options: string[]; cwd: string } {
+  const paths: string[] = [];
+  for (const o of options) {
+    const prefix = OVERLAY_PATH_OPTIONS.find((p) => o.startsWith(p));
+    if (prefix) paths.push(...o.slice(prefix.length).split(":"));
+  }
+  const cwd = commonDirectory(paths);
+  const rewritten = options.map((o) => {
+    const prefix = OVERLAY_PATH_OPTIONS.find((p) => o.startsWith(p));
+    if (!prefix) return o;
+    const rel = o
+      .slice(prefix.length)
+      .split(":")
+      .map((p) => path.relative(cwd, p) || ".");
+    return prefix + rel.join(":");
+  });
+  return { options: rewritten, cwd };
+}
+
+function commonDirectory(paths: readonly string[]): string {
+  const split = paths.map((p) => path.resolve(p).split(path.sep));
+  const first = split[0] ?? [""];
+  let n = 0;
+  // Stop one short of the shortest path so the common part is a directory, never a layer itself.
+  const limit = Math.min(...split.map((s) => s.length)) - 1;
+  while (n < limit && split.every((s) => s[n] === first[n])) n++;
+  return first.slice(0, n).join(path.sep) || path.sep;
+}
+
+export interface UnmountOptions {
+  /** Attempts before falling back to a lazy (detaching) unmount. */
+  retries?: number;
+  /** Pause between attempts, in milliseconds. */
+  delayMs?: number;
+}
+
+/**
+ * Unmounts `target`. A busy target is retried, then detached lazily as a last resort so the
+ * caller can always proceed. A target that is not mounted is not an error.
+ */
+export async function unmount(target: string, opts: UnmountOptions = {}): Promise<void> {
+  const retries = opts.retries ?? 10;
+  const delayMs = opts.delayMs ?? 50;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await execa("umount", [target], { stdin: "ignore" });
+      return;
+    } catch (e) {
+      const msg = stderrOf(e);
+      if (/not mounted|no mount point specified|mountpoint not found/i.test(msg)) return;
+      if (!/busy/i.test(msg)) throw new StrataError("INTERNAL", `umount ${target}: ${msg}`, { cause: e });
+      if (attempt >= retries) break;
+      await sleep(delayMs);
+    }
+  }
+  try {
+    await execa("umount", ["--lazy", target], { stdin: "ignore" });
+  } catch (e) {
+    throw new StrataError("INTERNAL", `umount --lazy ${target}: ${stderrOf(e)}`, { cause: e });
+  }
+}
+
+function stderrOf(e: unknown): string {
+  const err = e as { stderr?: unknown; message?: string };
+  const text = typeof err.stderr === "string" && err.stderr.trim() !== "" ? err.stderr : err.message;
+  return (text ?? String(e)).trim();
+}

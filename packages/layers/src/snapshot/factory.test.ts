@@ -1,0 +1,71 @@
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mountAll, unmount } from "../mount/mount.js";
+import { unmountLeaks } from "../mount/mountinfo.js";
+import { createSnapshotter } from "./factory.js";
+
+let base: string;
+beforeAll(async () => {
+  base = await mkdtemp(path.join(tmpdir(), "strata-snap-factory-"));
+});
+afterAll(async () => {
+  const leaked = await unmountLeaks(base);
+  await rm(base, { recursive: true, force: true });
+  expect(leaked).toEqual([]);
+});
+
+/** Runs `fn` with a root inside an overlay mount, where overlay cannot be mounted again. */
+async function insideOverlay(fn: (root: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(path.join(base, "nested-"));
+  for (const d of ["lower", "upper", "work", "merged"]) await mkdir(path.join(dir, d));
+  const merged = path.join(dir, "merged");
+  const p = (d: string) => path.join(dir, d);
+  await mountAll([{ type: "overlay", source: "overlay", options: [`workdir=${p("work")}`, `upperdir=${p("upper")}`, `lowerdir=${p("lower")}`] }], merged);
+  try {
+    await fn(path.join(merged, "root"));
+  } finally {
+    await unmount(merged);
+  }
+}
+
+describe("createSnapshotter", () => {
+  it("picks overlay where overlay mounts", async () => {
+    expect((await createSnapshotter(path.join(base, "default"))).driver).toBe("overlay");
+  });
+
+  it("opens native when asked", async () => {
+    expect((await createSnapshotter(path.join(base, "native"), "native")).driver).toBe("native");
+  });
+
+  it("falls back to native where overlay cannot mount", async () => {
+    await insideOverlay(async (root) => {
+      const sn = await createSnapshotter(root);
+      expect(sn.driver).toBe("native");
+      await sn.prepare("k");
+    });
+  });
+
+  it("refuses an explicit overlay where it cannot mount, with a hint", async () => {
+    await insideOverlay(async (root) => {
+      await expect(createSnapshotter(root, "overlay")).rejects.toMatchObject({
+        code: "FAILED_PRECONDITION",
+        hint: expect.stringContaining("native"),
+      });
+    });
+  });
+
+  it("keeps a root on the driver that made its snapshots", async () => {
+    const root = path.join(base, "recorded");
+    await (await createSnapshotter(root, "native")).prepare("k");
+    expect((await createSnapshotter(root)).driver).toBe("native");
+    await expect(createSnapshotter(root, "overlay")).rejects.toMatchObject({ code: "FAILED_PRECONDITION" });
+  });
+
+  it("rejects roots that cannot be written into overlay options, and unknown drivers", async () => {
+    await expect(createSnapshotter(path.join(base, "a,b"), "native")).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    await expect(createSnapshotter(base, "zfs" as never)).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+  });
+});
+
