@@ -23,6 +23,14 @@ describe("copyInto: .dockerignore, --exclude, --parents", () => {
     expect(await listTree(path.join(rootfs, "d"))).toEqual(["keep/", "keep/k.md"]);
   });
 
+  it("accepts a plain ignore function (no hasNegations): ignored dirs are walked, and missing if empty", async () => {
+    const { rootfs, copy } = await setup({ "docs/a.md": "a", "src/x.ts": "x" });
+    const ignore = (rel: string) => rel === "docs" || rel.startsWith("docs/");
+    await expect(copy(["docs"], "/d/", { ignore })).rejects.toThrow(/not found.*stat docs/);
+    await copy(["."], "/all/", { ignore });
+    expect(await listTree(path.join(rootfs, "all"))).toEqual(["src/", "src/x.ts"]);
+  });
+
   it("does not apply .dockerignore to stage sources", async () => {
     const { rootfs, copy } = await setup({ "secret.env": "s" });
     await copy(["/secret.env"], "/x", { sourceIsContext: false, ignore: createIgnoreMatcher(["secret.env"]) });

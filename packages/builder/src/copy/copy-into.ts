@@ -11,6 +11,7 @@ import { resolveSources, type SourceItem } from "./sources.js";
 import type { CopyRequest, CopyResult, WriteAttrs } from "./types.js";
 import { leafEntry, planDirectory, type WalkFilters } from "./walk.js";
 import { writePlan } from "./write-plan.js";
+import { readXattrs, restoreXattrs, type XattrMap } from "./xattrs.js";
 
 const MULTI_SOURCE = "When using COPY with more than one source file, the destination must be a directory and end with a /";
 
@@ -62,9 +63,13 @@ async function copyItem(item: SourceItem, req: CopyRequest, dest: ResolvedDest, 
     // As BuildKit (CreateDestPath): the destination directory itself is a plain 0755 mkdir owned
     // by --chown or root; only what is inside it takes the source's metadata and --chmod.
     await ensureDir(req.destRoot, target, attrs);
+    const xattrs = readXattrs(item.host, true); // one process, in parallel with the copy
     const entries = await planDirectory(item.host, item.stat, filters);
     if (item.ignored && entries.length === 1) throw copyFailed("NOT_FOUND", `file not found in build context or excluded by .dockerignore: stat ${item.rel}: file does not exist`);
-    return writePlan(entries, target, req.destRoot, attrs);
+    const written = new Map<string, string>();
+    const count = await writePlan(entries, target, req.destRoot, attrs, written);
+    await copyXattrs(await xattrs, written);
+    return count;
   }
   if (filters.exclude?.(name)) return 0;
   if (req.isAdd && req.unpack !== false && req.sourceIsContext && item.stat.isFile()) {
@@ -77,7 +82,22 @@ async function copyItem(item: SourceItem, req: CopyRequest, dest: ResolvedDest, 
   const target = item.keepPath ? await underDest(req.destRoot, dest.host, item.keepPath) : intoDir ? path.join(dest.host, name) : dest.host;
   await ensureDir(req.destRoot, path.dirname(target), attrs);
   // A named symlink was followed (item.stat is the target's): its content is copied under the link's name.
-  return writePlan([leafEntry(item.host, "", item.stat, undefined, new Map())], target, req.destRoot, attrs);
+  const xattrs = readXattrs(item.host, false);
+  const written = new Map<string, string>();
+  const count = await writePlan([leafEntry(item.host, "", item.stat, undefined, new Map())], target, req.destRoot, attrs, written);
+  await copyXattrs(await xattrs, written);
+  return count;
+}
+
+/** Put source xattrs (e.g. security.capability) on what was written, after chown (which clears capabilities). */
+async function copyXattrs(source: XattrMap, written: Map<string, string>): Promise<void> {
+  if (source.size === 0) return;
+  const items: [string, [string, string][]][] = [];
+  for (const [src, attrs] of source) {
+    const dst = written.get(src);
+    if (dst !== undefined) items.push([dst, attrs]);
+  }
+  await restoreXattrs(items);
 }
 
 /**

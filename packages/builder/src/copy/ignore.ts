@@ -56,7 +56,7 @@ export function createIgnoreMatcher(patterns: string[]): IgnoreMatcher {
 /** The lines of `<contextDir>/.dockerignore`, or [] when there is none. */
 export async function readDockerignore(contextDir: string): Promise<string[]> {
   try {
-    return (await readFile(path.join(contextDir, ".dockerignore"), "utf8")).split(/\r?\n/);
+    return (await readFile(path.join(contextDir, ".dockerignore"), "utf8")).replace(/^\uFEFF/, "").split(/\r?\n/);
   } catch (e) {
     if (errnoCode(e) === "ENOENT") return [];
     throw e;

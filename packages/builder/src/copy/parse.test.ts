@@ -61,7 +61,7 @@ describe("readDockerignore", () => {
   it("reads lines, or [] when absent", async () => {
     const dir = await tempDir();
     expect(await readDockerignore(dir)).toEqual([]);
-    await writeFile(path.join(dir, ".dockerignore"), "a\r\n!b\n");
+    await writeFile(path.join(dir, ".dockerignore"), "\uFEFFa\r\n!b\n");
     expect(await readDockerignore(dir)).toEqual(["a", "!b", ""]);
   });
 });

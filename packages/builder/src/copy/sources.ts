@@ -54,7 +54,7 @@ export async function resolveSources(sources: readonly string[], opts: SourceOpt
       }
       const ignored = isIgnored(rel, opts);
       // An ignored directory may still hold files re-included by "!" patterns; the walk decides.
-      if (ignored && !(st.isDirectory() && opts.ignore?.hasNegations)) {
+      if (ignored && !(st.isDirectory() && (opts.ignore?.hasNegations ?? true))) {
         if (wild) continue;
         throw sourceNotFound(raw, opts.isContext);
       }

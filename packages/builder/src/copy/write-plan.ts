@@ -27,7 +27,14 @@ interface WriteContext {
  * then files and symlinks in parallel; then hardlinks; then directory metadata, deepest first,
  * so that writing children does not disturb their parents' mtimes. Returns the count written.
  */
-export async function writePlan(entries: readonly PlanEntry[], target: string, destRoot: string, attrs: WriteAttrs): Promise<number> {
+export async function writePlan(
+  entries: readonly PlanEntry[],
+  target: string,
+  destRoot: string,
+  attrs: WriteAttrs,
+  /** Filled with source → destination host path for every non-symlink written (for xattrs). */
+  written?: Map<string, string>,
+): Promise<number> {
   const ctx: WriteContext = { destRoot, attrs, dirHost: new Map(), fresh: new Set() };
   const dirs: { entry: PlanEntry; host: string }[] = [];
   const leaves: PlanEntry[] = [];
@@ -35,11 +42,16 @@ export async function writePlan(entries: readonly PlanEntry[], target: string, d
   for (const e of entries) {
     if (e.kind === "dir") {
       const host = await ensurePlannedDir(e, target, ctx);
+      if (e.rel !== "") written?.set(e.src, host); // the dest dir itself is a plain mkdir
       if (ctx.fresh.has(host)) dirs.push({ entry: e, host });
     } else if (e.kind === "hardlink") hardlinks.push(e);
     else leaves.push(e);
   }
-  await forEachBounded(leaves, FILE_CONCURRENCY, (e) => writeLeaf(e, hostOf(e.rel, target, ctx), ctx));
+  await forEachBounded(leaves, FILE_CONCURRENCY, async (e) => {
+    const dst = hostOf(e.rel, target, ctx);
+    await writeLeaf(e, dst, ctx);
+    if (e.kind !== "symlink") written?.set(e.src, dst);
+  });
   for (const e of hardlinks) {
     const dst = hostOf(e.rel, target, ctx);
     await clearPath(dst, ctx);
