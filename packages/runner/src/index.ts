@@ -1,1 +1,5 @@
 export type * from "./types.js";
+export { createRuncRunner, type RuncRunner, type RuncRunnerOptions } from "./runc-runner.js";
+export { detectRuntime } from "./runtime.js";
+export { resolveUser, type ResolvedUser } from "./user.js";
+export { DEFAULT_PATH } from "./process-env.js";

@@ -1,0 +1,98 @@
+import { lstat, readdir, rmdir, unlink, utimes } from "node:fs/promises";
+import path from "node:path";
+import { execa } from "execa";
+import { errnoCode, resolveInRoot } from "@strata/core";
+import { findCopyUps, type CopyUp } from "./overlay-copy-ups.js";
+import { pathExists, unmovedInRoot } from "./paths.js";
+
+/**
+ * The mount stubs a run will cause, as host paths, plus what is needed to undo their side
+ * effects. Plain JSON (times as decimal strings) so a bundle can keep it for crash recovery.
+ */
+export interface MountStubs {
+  /** The container's root as a host path. */
+  root: string;
+  /** Paths that did not exist before the run (destinations and their missing parents). */
+  stubs: string[];
+  /** The nearest existing ancestor of each stub: its times and entry list before the run. */
+  anchors: Array<{ dir: string; atimeNs: string; mtimeNs: string; entries: string }>;
+  /** Overlay only: lower directories the stubs will make the overlay copy up (see `dropCopyUps`). */
+  copyUps: CopyUp[];
+}
+
+/**
+ * Notes which mount destinations (and their parents) do not exist yet in `root`, resolving
+ * symlinks inside the root as the runtime will, so that the empty files and directories the
+ * runtime creates for them can be removed after the run and do not end up in the layer.
+ */
+export async function findMountStubs(
+  rootDir: string,
+  destinations: readonly string[],
+  overlayUpperDir?: string,
+): Promise<MountStubs> {
+  const root = path.resolve(rootDir);
+  const stubs = new Set<string>();
+  const anchors = new Map<string, MountStubs["anchors"][number]>();
+  for (const destination of destinations) {
+    const target = await resolveInRoot(root, destination);
+    let p = target;
+    while (p !== root && !(await pathExists(p))) {
+      stubs.add(p);
+      p = path.dirname(p);
+    }
+    if (p !== target && !anchors.has(p)) {
+      const st = await lstat(p, { bigint: true });
+      anchors.set(p, { dir: p, atimeNs: String(st.atimeNs), mtimeNs: String(st.mtimeNs), entries: await entriesOf(p) });
+    }
+  }
+  const copyUps = overlayUpperDir === undefined ? [] : await findCopyUps(root, overlayUpperDir, [...anchors.keys()]);
+  return { root, stubs: [...stubs], anchors: [...anchors.values()], copyUps };
+}
+
+/**
+ * Removes the stubs that are still empty (anything with content is the build's and stays),
+ * deepest first, then gives each anchor its times back when its entries are the same as
+ * before, so the run leaves no mtime change there either. Call it once the runtime is gone.
+ */
+export async function removeMountStubs(found: MountStubs): Promise<void> {
+  const deepestFirst = [...found.stubs].sort((a, b) => b.length - a.length);
+  for (const stub of deepestFirst) {
+    if (await unmovedInRoot(found.root, stub)) await removeIfEmpty(stub);
+  }
+  for (const anchor of found.anchors) {
+    if (!(await unmovedInRoot(found.root, anchor.dir)) || !(await lstat(anchor.dir)).isDirectory()) continue;
+    const now = await entriesOf(anchor.dir).catch(() => undefined);
+    if (now === anchor.entries) await restoreTimes(anchor.dir, BigInt(anchor.atimeNs), BigInt(anchor.mtimeNs));
+  }
+}
+
+
+/**
+ * Node's utimes is exact to the microsecond, which covers times unpacked from layer tars;
+ * only a finer mtime (a directory made on this host) needs GNU touch, since the differ
+ * compares mtimes to the nanosecond.
+ */
+async function restoreTimes(dir: string, atimeNs: bigint, mtimeNs: bigint): Promise<void> {
+  const seconds = (ns: bigint) => Number(ns / 1000n) / 1e6;
+  await utimes(dir, seconds(atimeNs), seconds(mtimeNs));
+  if ((await lstat(dir, { bigint: true })).mtimeNs === mtimeNs) return;
+  const frac = (mtimeNs % 1_000_000_000n).toString().padStart(9, "0");
+  await execa("touch", ["-m", "-c", "-d", `@${mtimeNs / 1_000_000_000n}.${frac}`, dir], { stdin: "ignore" });
+}
+
+async function entriesOf(dir: string): Promise<string> {
+  return (await readdir(dir)).sort().join("\0");
+}
+
+async function removeIfEmpty(p: string): Promise<void> {
+  try {
+    const st = await lstat(p);
+    if (st.isDirectory()) {
+      if ((await readdir(p)).length === 0) await rmdir(p);
+    } else if (st.isFile() && st.size === 0) {
+      await unlink(p);
+    }
+  } catch (e) {
+    if (errnoCode(e) !== "ENOENT" && errnoCode(e) !== "ENOTEMPTY") throw e;
+  }
+}

@@ -1,0 +1,61 @@
+import { lstat, mkdir, readFile } from "node:fs/promises";
+import { StrataError, type Mount } from "@strata/core";
+import { mountAll, unmount } from "@strata/layers";
+
+export { unmount };
+
+/** A container root ready for config.json's `root`. */
+export interface MountedRootfs {
+  path: string;
+  readonly: boolean;
+  /** Undoes the mounts (a no-op for a plain directory); safe to call more than once. */
+  release(): Promise<void>;
+}
+
+/**
+ * Makes `mounts` visible as one directory. A single bind of a plain directory is used in place
+ * (no mount); anything else is mounted in order onto `target`, which is created.
+ */
+export async function mountRootfs(mounts: readonly Mount[], target: string): Promise<MountedRootfs> {
+  if (mounts.length === 0) throw new StrataError("INVALID_ARGUMENT", "the rootfs has no mounts");
+  const only = mounts.length === 1 ? mounts[0]! : undefined;
+  if (only?.type === "bind" && (await isDirectory(only.source))) {
+    return { path: only.source, readonly: only.options.includes("ro"), release: async () => {} };
+  }
+  await mkdir(target, { recursive: true });
+  await mountAll(mounts, target);
+  let released = false;
+  const release = async () => {
+    if (released) return;
+    released = true;
+    await unmount(target);
+  };
+  return { path: target, readonly: false, release };
+}
+
+/** Mount points at or below `dir`, deepest first (from /proc/self/mountinfo). */
+export async function mountPointsUnder(dir: string): Promise<string[]> {
+  const text = await readFile("/proc/self/mountinfo", "utf8");
+  const prefix = dir.endsWith("/") ? dir : `${dir}/`;
+  const points = text
+    .split("\n")
+    .map((line) => line.split(" ")[4])
+    .filter((p): p is string => p !== undefined)
+    .map((p) => p.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8))))
+    .filter((p) => p === dir || p.startsWith(prefix));
+  return points.sort((a, b) => b.length - a.length);
+}
+
+async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await lstat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export function stderrOf(e: unknown): string {
+  const err = e as { stderr?: unknown; message?: string };
+  const text = typeof err.stderr === "string" && err.stderr.trim() !== "" ? err.stderr : err.message;
+  return (text ?? String(e)).trim();
+}
