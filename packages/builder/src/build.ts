@@ -2,7 +2,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { StrataError, errnoCode, type Digest } from "@strata/core";
 import { expandWord, parseDockerfile, type Stage } from "@strata/dockerfile";
-import { writeImage } from "@strata/store";
+import { withLease, writeImage } from "@strata/store";
 import type { BuildContext } from "./context.js";
 import { createIgnoreMatcher, readDockerignore } from "./copy/index.js";
 import { recoverInterruptedBuilds } from "./recover.js";
@@ -20,6 +20,11 @@ const PREDEFINED_ARGS = ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy
  * target does not need are skipped; independent stages run concurrently.
  */
 export async function build(env: BuildEnv, req: BuildRequest): Promise<BuildResult> {
+  // The lease keeps blobs this build writes safe from a concurrent GC until they are tagged.
+  return withLease(env.store, () => buildUnderLease(env, req));
+}
+
+async function buildUnderLease(env: BuildEnv, req: BuildRequest): Promise<BuildResult> {
   const file = req.dockerfileName ?? path.basename(req.dockerfilePath);
   const dockerfile = parseDockerfile(await readDockerfile(req.dockerfilePath, file), { file });
   const escape = dockerfile.escapeToken;

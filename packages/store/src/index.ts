@@ -1,1 +1,11 @@
 export type * from "./types.js";
+export { openStore, defaultStoreRoot, type Store } from "./store.js";
+export { LocalContentStore } from "./content-store.js";
+export { IndexImageStore, normalizeTag, removeManifest } from "./image-store.js";
+export { withStoreLock } from "./lock.js";
+export { readIndex, CREATED_ANNOTATION } from "./index-file.js";
+export { writeImage, writeManifest, readImage, imageIdOf, type ResolvedImage } from "./image.js";
+export { collectGarbage, withLease } from "./gc.js";
+export { loadArchive, type LoadedImage } from "./load-archive.js";
+export { saveArchive, type SaveOptions } from "./save-archive.js";
+export type { Compression } from "./compression.js";

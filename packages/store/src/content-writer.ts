@@ -1,0 +1,117 @@
+import { randomBytes } from "node:crypto";
+import { chmod, open, rename, rm, stat, utimes, type FileHandle } from "node:fs/promises";
+import path from "node:path";
+import { Hasher, StrataError, type Digest } from "@strata/core";
+import { fsError } from "./fs-errors.js";
+import { blobPathIn, layoutPaths } from "./layout.js";
+import { ownedName } from "./pid.js";
+import type { ContentInfo, ContentWriter } from "./types.js";
+
+/**
+ * An in-flight write in `ingest/<random>`: bytes are hashed as they are written, and `commit`
+ * verifies them before the atomic rename into `blobs/sha256/`.
+ */
+export class IngestWriter implements ContentWriter {
+  #fh: FileHandle | undefined;
+  #hasher = new Hasher();
+  #done = false;
+
+  private constructor(
+    private readonly root: string,
+    private readonly ref: string,
+    private readonly tmp: string,
+    fh: FileHandle,
+  ) {
+    this.#fh = fh;
+  }
+
+  static async create(root: string, ref: string): Promise<IngestWriter> {
+    const tmp = path.join(layoutPaths(root).ingest, ownedName(randomBytes(8).toString("hex")));
+    try {
+      return new IngestWriter(root, ref, tmp, await open(tmp, "wx", 0o644));
+    } catch (e) {
+      throw fsError(e, `ingest ${ref} (${tmp})`);
+    }
+  }
+
+  get offset(): number {
+    return this.#hasher.size;
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    const fh = this.#open();
+    let written = 0;
+    try {
+      while (written < chunk.length) {
+        const { bytesWritten } = await fh.write(chunk, written, chunk.length - written);
+        written += bytesWritten;
+      }
+    } catch (e) {
+      throw fsError(e, `ingest ${this.ref}`);
+    }
+    this.#hasher.update(chunk);
+  }
+
+  async commit(expected: { digest?: Digest; size?: number } = {}): Promise<ContentInfo> {
+    const fh = this.#open();
+    this.#done = true;
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+      this.#fh = undefined;
+    }
+    const info: ContentInfo = { digest: this.#hasher.digest(), size: this.#hasher.size };
+    try {
+      if (expected.size !== undefined && expected.size !== info.size) {
+        throw new StrataError(
+          "DIGEST_MISMATCH",
+          `ingest ${this.ref}: size mismatch: expected ${expected.size} bytes, got ${info.size}`,
+        );
+      }
+      if (expected.digest !== undefined && expected.digest !== info.digest) {
+        throw new StrataError("DIGEST_MISMATCH", `ingest ${this.ref}: digest mismatch: expected ${expected.digest}, got ${info.digest}`);
+      }
+      const dest = blobPathIn(this.root, info.digest);
+      if (await exists(dest)) {
+        await touchBlob(dest);
+        return info;
+      }
+      await chmod(this.tmp, 0o444);
+      await rename(this.tmp, dest);
+      return info;
+    } catch (e) {
+      throw fsError(e, `blob ${info.digest}`);
+    } finally {
+      await rm(this.tmp, { force: true });
+    }
+  }
+
+  async abort(): Promise<void> {
+    if (this.#done) return;
+    this.#done = true;
+    await this.#fh?.close().catch(() => {});
+    this.#fh = undefined;
+    await rm(this.tmp, { force: true });
+  }
+
+  #open(): FileHandle {
+    if (this.#done || !this.#fh) throw new StrataError("FAILED_PRECONDITION", `ingest ${this.ref}: writer already closed`);
+    return this.#fh;
+  }
+}
+
+/** Refresh a re-committed blob's mtime so a concurrent GC sees it as freshly written (see leases). */
+export async function touchBlob(file: string): Promise<void> {
+  const now = new Date();
+  await utimes(file, now, now).catch(() => {});
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

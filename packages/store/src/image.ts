@@ -1,0 +1,117 @@
+import {
+  MediaType,
+  REF_NAME_ANNOTATION,
+  StrataError,
+  canonicalJSON,
+  isDigest,
+  parseReference,
+  formatReference,
+  type Descriptor,
+  type Digest,
+  type ImageConfig,
+  type Manifest,
+} from "@strata/core";
+import { readIndex } from "./index-file.js";
+import type { Store } from "./store.js";
+
+export interface ResolvedImage {
+  /** Full normalised tag when resolved through one. */
+  name?: string;
+  manifestDesc: Descriptor;
+  manifest: Manifest;
+  config: ImageConfig;
+  configDigest: Digest;
+}
+
+/** Docker's image ID: the digest of the config JSON. */
+export const imageIdOf = (manifest: Manifest): Digest => manifest.config.digest;
+
+/** Store a config and a manifest over already-committed uncompressed layers. */
+export async function writeImage(
+  store: Store,
+  image: { config: ImageConfig; layers: Descriptor[] },
+): Promise<{ manifest: Descriptor; configDigest: Digest }> {
+  const diffIds = image.config.rootfs?.diff_ids ?? [];
+  if (diffIds.length !== image.layers.length || diffIds.some((d, i) => d !== image.layers[i]!.digest)) {
+    throw new StrataError("INVALID_ARGUMENT", "image config rootfs.diff_ids do not match the layer digests");
+  }
+  const cfg = await store.content.put(canonicalJSON(image.config));
+  return writeManifest(store, { mediaType: MediaType.ociConfig, ...cfg }, image.layers);
+}
+
+/** Store a manifest for a config blob already in the store. */
+export async function writeManifest(
+  store: Store,
+  config: Descriptor,
+  layers: Descriptor[],
+): Promise<{ manifest: Descriptor; configDigest: Digest }> {
+  for (const l of layers) {
+    if (!(await store.content.has(l.digest))) throw new StrataError("NOT_FOUND", `layer blob ${l.digest}: not found`);
+  }
+  const manifest: Manifest = {
+    schemaVersion: 2,
+    mediaType: MediaType.ociManifest,
+    config: { mediaType: config.mediaType, digest: config.digest, size: config.size },
+    layers: layers.map((l) => ({ mediaType: l.mediaType || MediaType.ociLayer, digest: l.digest, size: l.size })),
+  };
+  const m = await store.content.put(canonicalJSON(manifest));
+  return { manifest: { mediaType: MediaType.ociManifest, digest: m.digest, size: m.size }, configDigest: config.digest };
+}
+
+interface Candidate {
+  name?: string;
+  desc: Descriptor;
+}
+
+/** Resolve a tag (any spelling), `name@digest`, a manifest digest, an image ID or a unique ID prefix. */
+export async function readImage(store: Store, query: string): Promise<ResolvedImage> {
+  const entries: Candidate[] = (await readIndex(store.root)).manifests.map((d) => ({
+    name: d.annotations?.[REF_NAME_ANNOTATION],
+    desc: { mediaType: d.mediaType, digest: d.digest, size: d.size },
+  }));
+  const byName = matchName(entries, query);
+  if (byName) return load(store, byName);
+
+  const hex = query.startsWith("sha256:") ? query.slice(7) : query;
+  if (/^[a-f0-9]{1,64}$/.test(hex)) {
+    // Keyed by image ID: two manifests over the same config are one image, as in Docker.
+    const byId = new Map<Digest, ResolvedImage>();
+    for (const c of entries) {
+      const r = await load(store, { desc: c.desc }).catch((e: unknown) => {
+        if (e instanceof StrataError && e.code === "NOT_FOUND") return undefined; // a broken entry cannot match
+        throw e;
+      });
+      if (!r) continue;
+      const hit = isDigest(query) ? r.configDigest === query || c.desc.digest === query : r.configDigest.slice(7).startsWith(hex);
+      if (hit && !byId.has(r.configDigest)) byId.set(r.configDigest, r);
+    }
+    if (byId.size > 1) throw new StrataError("INVALID_ARGUMENT", `image ID prefix ${query}: ambiguous (matches ${byId.size} images)`);
+    const only = [...byId.values()][0];
+    if (only) return only;
+  }
+  throw new StrataError("NOT_FOUND", `image ${query}: not found`, { hint: "list images to see names and IDs" });
+}
+
+function matchName(entries: Candidate[], query: string): Candidate | undefined {
+  let ref;
+  try {
+    ref = parseReference(query);
+  } catch {
+    return undefined;
+  }
+  if (ref.digest) {
+    const c = entries.find((e) => e.desc.digest === ref.digest);
+    return c && { desc: c.desc, name: ref.tag ? formatReference({ ...ref, digest: undefined }) : undefined };
+  }
+  const full = formatReference(ref);
+  return entries.find((e) => e.name === full);
+}
+
+async function load(store: Store, c: Candidate): Promise<ResolvedImage> {
+  const manifest = await store.content.readJSON<Manifest>(c.desc.digest);
+  if (!manifest.config || !Array.isArray(manifest.layers)) {
+    throw new StrataError("INVALID_ARGUMENT", `manifest ${c.desc.digest}: not an image manifest`);
+  }
+  const config = await store.content.readJSON<ImageConfig>(manifest.config.digest);
+  return { name: c.name, manifestDesc: c.desc, manifest, config, configDigest: manifest.config.digest };
+}

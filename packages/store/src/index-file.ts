@@ -1,0 +1,49 @@
+import { readFile } from "node:fs/promises";
+import { MediaType, StrataError, writeFileAtomic, type Descriptor, type Index } from "@strata/core";
+import { fsError } from "./fs-errors.js";
+import { layoutPaths } from "./layout.js";
+import { withStoreLock } from "./lock.js";
+
+/** When a tag (or an untagged image) was recorded; an annotation on the index entry. */
+export const CREATED_ANNOTATION = "strata.created";
+
+export const emptyIndex = (): Index => ({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] });
+
+export async function readIndex(root: string): Promise<Index> {
+  const file = layoutPaths(root).index;
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    const err = fsError(e, `image index ${file}`);
+    if (err instanceof StrataError && err.code === "NOT_FOUND") return emptyIndex();
+    throw err;
+  }
+  let index: Index;
+  try {
+    index = JSON.parse(text) as Index;
+  } catch (e) {
+    throw new StrataError("INTERNAL", `image index ${file}: not valid JSON`, { cause: e });
+  }
+  if (!Array.isArray(index.manifests)) throw new StrataError("INTERNAL", `image index ${file}: no manifests array`);
+  return index;
+}
+
+export async function writeIndex(root: string, index: Index): Promise<void> {
+  const file = layoutPaths(root).index;
+  try {
+    await writeFileAtomic(file, JSON.stringify(index, null, 2) + "\n");
+  } catch (e) {
+    throw fsError(e, `image index ${file}`);
+  }
+}
+
+/** Read-modify-write of index.json under the store lock. */
+export function updateIndex<T>(root: string, fn: (manifests: Descriptor[]) => T): Promise<T> {
+  return withStoreLock(root, async () => {
+    const index = await readIndex(root);
+    const result = fn(index.manifests);
+    await writeIndex(root, index);
+    return result;
+  });
+}
