@@ -1,0 +1,140 @@
+import path from "node:path";
+import { StrataError, cleanPath, hexOf, sha256, type Digest } from "@strata/core";
+import { digestEntries, type ContextChecksum, type ContextEntry, type Owner } from "./context-checksum.js";
+import { walkSources, type WalkedEntry } from "./context-walk.js";
+import type { IgnoreFilter } from "./exclude.js";
+import { SMALL_FILE_MAX, digestLargeFile, digestSmallFileSync } from "./file-digest.js";
+import { createLimiter } from "./limiter.js";
+import { StatCache } from "./stat-cache.js";
+
+type FileDigest = { digest: Digest; size: number };
+
+export interface ContextHasherOptions {
+  contextDir: string;
+  /** Where the stat cache lives (one file, loaded once, written by `save()`). */
+  statCacheFile: string;
+  /** `.dockerignore` filter over context-relative paths (true = excluded). */
+  ignore?: IgnoreFilter;
+  /** Large files (over 1 MiB) read at once (default 4); smaller ones and metadata are read synchronously. */
+  concurrency?: number;
+}
+
+export interface ChecksumOptions {
+  /** `--exclude` patterns, relative to each source. */
+  excludes?: string[];
+  /** `--chown` result; default 0:0 (context files are root-owned in the layer, whatever the host says). */
+  owner?: Owner;
+  /** `--chmod` bits, applied to files and directories. */
+  chmod?: number;
+  /** Follow a symlink named directly as a source (COPY does; default true). */
+  followTopSymlink?: boolean;
+}
+
+/** Counters since the hasher was opened; tests and `--dry-run` timing read them. */
+export interface HasherCounters {
+  /** Files whose bytes were read. */
+  filesHashed: number;
+  bytesHashed: number;
+  /** Files verified by stat alone. */
+  statHits: number;
+}
+
+export interface ContextHasher {
+  /** Checksum what a COPY/ADD of `sources` would read. */
+  checksum(sources: string[], opts?: ChecksumOptions): Promise<ContextChecksum>;
+  /** Persist the stat cache (atomic replace); after a checksum of ".", files no longer seen are forgotten. */
+  save(): Promise<void>;
+  readonly counters: Readonly<HasherCounters>;
+}
+
+/**
+ * Open a checksummer for one build context. File digests are remembered by stat identity (see
+ * StatCache), so an unchanged context costs one lstat per path; only changed files are read.
+ */
+export async function openContextHasher(opts: ContextHasherOptions): Promise<ContextHasher> {
+  const root = path.resolve(opts.contextDir);
+  const statCache = await StatCache.load(opts.statCacheFile, root);
+  const limit = createLimiter(opts.concurrency ?? 4);
+  const counters: HasherCounters = { filesHashed: 0, bytesHashed: 0, statHits: 0 };
+  /** One read per path at a time, even when overlapping checksums ask for it together. */
+  const inFlight = new Map<string, Promise<FileDigest>>();
+  /** A checksum of "." saw every file the context has, so `save` may forget the others. */
+  let sawWholeContext = false;
+
+  const remember = (w: WalkedEntry, result: FileDigest, readStart: number): FileDigest => {
+    counters.filesHashed++;
+    counters.bytesHashed += result.size;
+    if (result.size === w.st.size) statCache.set(w.rel, w.st, result.digest, readStart);
+    return result;
+  };
+
+  /** Small files are read inline (see file-digest.ts); large ones stream, a few at a time, each once. */
+  const hashFile = (w: WalkedEntry): FileDigest | Promise<FileDigest> => {
+    const file = path.join(root, w.rel);
+    if (w.st.size <= SMALL_FILE_MAX) {
+      const readStart = Date.now(); // before the read: a later time could mark a racy file settled
+      return remember(w, digestSmallFileSync(file, w.st), readStart);
+    }
+    const flightKey = `${w.rel}\0${w.st.ino}\0${w.st.ctimeMs}`;
+    let pending = inFlight.get(flightKey);
+    if (!pending) {
+      pending = limit(async () => {
+        const readStart = Date.now();
+        return remember(w, await digestLargeFile(file, w.st), readStart);
+      }).finally(() => inFlight.delete(flightKey));
+      inFlight.set(flightKey, pending);
+    }
+    return pending;
+  };
+
+  return {
+    counters,
+    async checksum(sources, copts = {}) {
+      if (sources.length === 0) throw new StrataError("INVALID_ARGUMENT", "checksum needs at least one source");
+      if (copts.chmod !== undefined && (!Number.isInteger(copts.chmod) || copts.chmod < 0 || copts.chmod > 0o7777)) {
+        throw new StrataError("INVALID_ARGUMENT", `invalid --chmod mode ${copts.chmod}`);
+      }
+      const owner = copts.owner ?? { uid: 0, gid: 0 };
+      if (sources.some((s) => cleanPath(s) === "/") && !copts.excludes?.length) sawWholeContext = true;
+      const walked = await walkSources(sources, {
+        root,
+        ignore: opts.ignore,
+        excludes: copts.excludes,
+        followTopSymlink: copts.followTopSymlink ?? true,
+      });
+      const entries: ContextEntry[] = new Array(walked.length);
+      const misses: Promise<void>[] = [];
+      // Stat hits are settled synchronously; only misses become promises (a warm walk makes none).
+      for (const [i, w] of walked.entries()) {
+        if (i % 512 === 511) await new Promise<void>((resolve) => setImmediate(resolve)); // let other steps run
+        if (w.kind === "symlink") {
+          entries[i] = { path: w.rel, kind: "symlink", mode: 0o777, target: w.target };
+          continue;
+        }
+        const mode = copts.chmod ?? w.st.mode & 0o7777;
+        if (w.kind === "dir") {
+          entries[i] = { path: w.rel, kind: "dir", mode };
+          continue;
+        }
+        const known = statCache.get(w.rel, w.st);
+        if (known) {
+          counters.statHits++;
+          entries[i] = { path: w.rel, kind: "file", mode, size: w.st.size, digest: known };
+          continue;
+        }
+        const hashed = hashFile(w);
+        const set = ({ digest, size }: FileDigest): void => void (entries[i] = { path: w.rel, kind: "file", mode, size, digest });
+        if (hashed instanceof Promise) misses.push(hashed.then(set));
+        else set(hashed);
+      }
+      await Promise.all(misses);
+      return { digest: digestEntries(entries, owner), entries, owner };
+    },
+    save: () => statCache.save({ dropUnseen: sawWholeContext }),
+  };
+}
+
+/** A stat cache file per context directory under `cacheDir` (e.g. `<root>/cache/contexts/<hex>.json`). */
+export function statCacheFileFor(cacheDir: string, contextDir: string): string {
+  return path.join(cacheDir, "contexts", `${hexOf(sha256(path.resolve(contextDir)))}.json`);
+}
