@@ -1,6 +1,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { StrataError, errnoCode, type Digest } from "@strata/core";
+import { StrataError, errnoCode, type Digest, type ImageConfig } from "@strata/core";
+import { openContextHasher, statCacheFileFor, type ContextHasher } from "@strata/cache";
 import { expandWord, parseDockerfile, type Stage } from "@strata/dockerfile";
 import { withLease, writeImage } from "@strata/store";
 import type { BuildContext } from "./context.js";
@@ -39,12 +40,16 @@ async function buildUnderLease(env: BuildEnv, req: BuildRequest): Promise<BuildR
   req.signal?.addEventListener("abort", onOuterAbort, { once: true });
   const results = new Map<Stage, Promise<StageState>>();
   let step = 0;
+  const ignore = createIgnoreMatcher(await readDockerignore(req.contextDir));
+  let hasher: Promise<ContextHasher> | undefined;
   const ctx: BuildContext = {
     env,
     req,
     dockerfile,
     file,
-    ignore: createIgnoreMatcher(await readDockerignore(req.contextDir)),
+    ignore,
+    contextHasher: () =>
+      (hasher ??= openContextHasher({ contextDir: req.contextDir, statCacheFile: statCacheFileFor(env.cacheDir, req.contextDir), ignore })),
     created: new Date(req.sourceDateEpoch !== undefined ? req.sourceDateEpoch * 1000 : Date.now()).toISOString().replace(/\.000Z$/, "Z"),
     stageResult: (stage) => {
       let p = results.get(stage);
@@ -68,17 +73,48 @@ async function buildUnderLease(env: BuildEnv, req: BuildRequest): Promise<BuildR
     if (failed) throw failed.reason;
     if (req.signal?.aborted) throw new StrataError("CANCELED", "build canceled");
     const final = await ctx.stageResult(target);
-    const config = { ...final.config, created: ctx.created };
-    const { manifest, configDigest } = await writeImage(env.store, { config, layers: final.layers });
-    for (const tag of req.tags) await env.store.images.put(tag, manifest);
     const warnings = ctx.unusedArgs.size
       ? [`one or more build-args [${[...ctx.unusedArgs].join(" ")}] were not consumed`]
       : [];
     for (const message of warnings) env.progress({ type: "warning", message });
+    if (req.dryRun) return { tags: req.tags, steps: ctx.steps, warnings };
+    const config = finalizeTimes(final.config, req.sourceDateEpoch === undefined ? undefined : ctx.created);
+    const { manifest, configDigest } = await writeImage(env.store, { config, layers: final.layers });
+    for (const tag of req.tags) await env.store.images.put(tag, manifest);
     return { imageId: configDigest, manifestDigest: manifest.digest as Digest, tags: req.tags, steps: ctx.steps, warnings };
   } finally {
     req.signal?.removeEventListener("abort", onOuterAbort);
+    if (hasher && !req.dryRun) await (await hasher).save().catch(() => {});
   }
+}
+
+/**
+ * History times: with SOURCE_DATE_EPOCH every entry of this build (layer steps already carry
+ * it) and the image get that time. Otherwise a layer entry keeps the time its layer was first built (so a fully cached
+ * rebuild gives the same image ID), a metadata entry takes the time of the layer after it (or
+ * before it, at the end), and the image is as old as its newest entry.
+ */
+function finalizeTimes(input: ImageConfig, epoch: string | undefined): ImageConfig {
+  const config = structuredClone(input);
+  const history = config.history ?? [];
+  const now = new Date().toISOString();
+  if (epoch) {
+    for (const h of history) h.created ??= epoch;
+    return { ...config, created: epoch };
+  }
+  let next: string | undefined;
+  for (let i = history.length - 1; i >= 0; i--) {
+    const h = history[i]!;
+    if (h.created === undefined) h.created = next;
+    else next = h.created;
+  }
+  let prev = now;
+  for (const h of history) {
+    if (h.created === undefined) h.created = prev;
+    else prev = h.created;
+  }
+  const newest = history.map((h) => h.created!).filter(Boolean).sort().at(-1) ?? now;
+  return { ...config, created: newest };
 }
 
 const isCancel = (e: unknown) => e instanceof StrataError && e.code === "CANCELED";

@@ -1,3 +1,4 @@
+import type { ContextHasher } from "@strata/cache";
 import type { Dockerfile, Stage } from "@strata/dockerfile";
 import type { BuildEnv, BuildRequest, StepReport } from "./types.js";
 import type { StageState } from "./stage/state.js";
@@ -20,5 +21,7 @@ export interface BuildContext {
   /** Next progress step number. */
   nextStepId: () => string;
   steps: StepReport[];
+  /** Content checksums of the build context, opened on first use. */
+  contextHasher: () => Promise<ContextHasher>;
   signal?: AbortSignal;
 }

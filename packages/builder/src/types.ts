@@ -1,6 +1,7 @@
 import type { Digest, ProgressSink } from "@strata/core";
 import type { Applier, Differ, Snapshotter } from "@strata/layers";
 import type { Runner } from "@strata/runner";
+import type { CacheStore } from "@strata/cache";
 import type { Store } from "@strata/store";
 
 /** The engine parts a build runs on; the CLI wires real implementations in. */
@@ -10,6 +11,9 @@ export interface BuildEnv {
   differ: Differ;
   applier: Applier;
   runner: Runner & { cleanup?(): Promise<void> };
+  cache: CacheStore;
+  /** Where per-context stat caches live. */
+  cacheDir: string;
   progress: ProgressSink;
 }
 
@@ -25,6 +29,10 @@ export interface BuildRequest {
   target?: string;
   network?: "none" | "host";
   noCache?: boolean;
+  /** Stages whose steps never use the cache. */
+  noCacheFilter?: string[];
+  /** Compute every step's key and look it up; run nothing, write nothing. */
+  dryRun?: boolean;
   /** Seconds since the epoch; clamps file mtimes and sets `created`. */
   sourceDateEpoch?: number;
   signal?: AbortSignal;
@@ -36,11 +44,16 @@ export interface StepReport {
   name: string;
   cached: boolean;
   durationMs: number;
+  /** Cache key of a layer step. */
+  key?: Digest;
+  /** Why the cache missed. */
+  reasons?: string[];
 }
 
 export interface BuildResult {
-  imageId: Digest;
-  manifestDigest: Digest;
+  /** Undefined for a dry run. */
+  imageId?: Digest;
+  manifestDigest?: Digest;
   tags: string[];
   steps: StepReport[];
   warnings: string[];

@@ -24,10 +24,11 @@ export async function openStoreOnly(opts: GlobalOptions) {
  * Docker pins its graph driver): asking for another one on an existing root is an error.
  */
 export async function openEngine(opts: GlobalOptions, progress: ProgressSink) {
-  const [{ openStore }, layers, { createRuncRunner }] = await Promise.all([
+  const [{ openStore }, layers, { createRuncRunner }, { openCacheStore }] = await Promise.all([
     import("@strata/store"),
     import("@strata/layers"),
     import("@strata/runner"),
+    import("@strata/cache"),
   ]);
   const root = await storeRoot(opts);
   const store = await openStore(root);
@@ -39,6 +40,8 @@ export async function openEngine(opts: GlobalOptions, progress: ProgressSink) {
     differ: layers.createDiffer(store.content),
     applier: layers.createApplier(store.content),
     runner: createRuncRunner({ stateDir: path.join(root, "runc") }),
+    cache: await openCacheStore(path.join(root, "cache", "records")),
+    cacheDir: path.join(root, "cache"),
     progress,
   };
 }

@@ -23,12 +23,20 @@ export function createProgram(): Command {
     .option("--build-arg <key=value>", "build-time variable (repeatable)", collect, [])
     .option("--target <stage>", "build this stage and what it needs")
     .option("--no-cache", "do not use the build cache")
+    .option("--no-cache-filter <stage>", "do not use the cache for this stage (repeatable)", collect, [])
+    .option("--dry-run", "compute every step's cache key and print HIT or MISS with the reason; run nothing")
+    .addOption(new Option("--format <format>", "output of --dry-run").choices(["table", "json"]).default("table"))
+    .option("--fail-on-miss [stage]", "exit 3 when any step misses the cache; --fail-on-miss=STAGE: any step up to that stage")
+    .option("--metadata-file <file>", "write the image digest and per-step cache status as JSON")
+    .option("--summary <file>", "write a Markdown summary for a CI job")
+    .option("--cache-to <spec>", "export the cache: type=local,dest=DIR[,mode=min|max][,ignore-error=true|false]")
+    .option("--cache-from <spec>", "import a cache: type=local,src=DIR (repeatable)", collect, [])
     .addOption(new Option("--progress <mode>", "progress output").choices(["auto", "plain", "json", "quiet"]).default("auto"))
     .addOption(new Option("--network <mode>", "network for RUN").choices(["none", "host", "default"]).default("none"))
     .addOption(new Option("--storage-driver <driver>", "snapshotter for a new store").choices(["overlay", "native"]))
     .option("-q, --quiet", "print only the image ID")
     .option("--iidfile <file>", "write the image ID to a file")
-    .action(async (context: string, opts, cmd: Command) => {
+    .action(async (context: string, opts) => {
       const { buildCommand } = await import("./commands/build.js");
       process.exitCode = await buildCommand(context, { ...opts, storageDriver: opts.storageDriver ?? globals().storageDriver }, globals());
     });
@@ -87,6 +95,22 @@ export function createProgram(): Command {
     .addOption(new Option("--format <format>", "archive format").choices(["docker", "oci"]).default("docker"))
     .addOption(new Option("--compression <algo>", "layer compression for --format oci").choices(["gzip", "zstd", "none"]).default("gzip"))
     .action(async (images: string[], opts) => (await import("./commands/save.js")).saveCommand(images, opts, globals()));
+
+  const builder = program.command("builder").description("Manage the build cache");
+  builder
+    .command("prune")
+    .description("Remove build cache records and the layers and snapshots only they use")
+    .option("-a, --all", "remove all build cache, not just what no image uses")
+    .option("--keep-storage <size>", "keep at most this much cache (least recently used goes first)")
+    .option("--filter <filter>", "until=DURATION: only records not used for that long (repeatable)", collect, [])
+    .action(async (opts) => (await import("./commands/prune.js")).pruneCommand(opts, globals()));
+
+  program
+    .command("system")
+    .description("Store-wide information")
+    .command("df")
+    .description("Show disk usage of images and the build cache")
+    .action(async () => (await import("./commands/df.js")).dfCommand(globals()));
 
   program
     .command("parse")

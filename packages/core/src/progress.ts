@@ -2,7 +2,7 @@
 export type ProgressEvent =
   | { type: "step-start"; id: string; name: string; stage?: string; index?: number; total?: number; cached?: boolean }
   | { type: "step-log"; id: string; stream: "stdout" | "stderr"; data: string }
-  | { type: "step-done"; id: string; cached: boolean; durationMs: number; error?: string }
+  | { type: "step-done"; id: string; cached: boolean; durationMs: number; error?: string; key?: string; reasons?: string[] }
   | { type: "info"; message: string }
   | { type: "warning"; message: string };
 

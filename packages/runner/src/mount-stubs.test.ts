@@ -20,18 +20,23 @@ describe("findMountStubs / removeMountStubs", () => {
   });
   afterEach(() => t.dispose());
 
-  it("removes the stubs created for missing destinations and restores their parents' mtimes", async () => {
-    const rootBefore = await lstat(t.dir, { bigint: true });
+  it("removes stub files, keeps stub directories (as BuildKit does) and restores untouched parents' mtimes", async () => {
     const etcBefore = await lstat(path.join(t.dir, "etc"), { bigint: true });
     await new Promise((r) => setTimeout(r, 20));
-    const found = await findMountStubs(t.dir, ["/proc", "/etc/hosts", "/mnt/a/b"]);
+    const found = await findMountStubs(t.dir, ["/proc", "/etc/hosts", "/mnt/a/b", "/run/s/file"]);
     await makeStub(t.dir, "/proc", "dir");
     await makeStub(t.dir, "/etc/hosts", "file");
     await makeStub(t.dir, "/mnt/a/b", "dir");
+    await makeStub(t.dir, "/run/s/file", "file");
     await removeMountStubs(found);
-    expect((await readdir(t.dir)).sort()).toEqual(["etc"]);
+    expect((await readdir(t.dir)).sort()).toEqual(["etc", "mnt", "proc", "run"]);
+    expect(await readdir(path.join(t.dir, "proc"))).toEqual([]);
+    expect(await readdir(path.join(t.dir, "mnt", "a"))).toEqual(["b"]);
+    expect(await readdir(path.join(t.dir, "mnt", "a", "b"))).toEqual([]);
+    // A file bind's missing parents are directories too: they stay, without the stub file.
+    expect(await readdir(path.join(t.dir, "run"))).toEqual(["s"]);
+    expect(await readdir(path.join(t.dir, "run", "s"))).toEqual([]);
     expect(await readdir(path.join(t.dir, "etc"))).toEqual(["passwd"]);
-    expect((await lstat(t.dir, { bigint: true })).mtimeNs).toBe(rootBefore.mtimeNs);
     expect((await lstat(path.join(t.dir, "etc"), { bigint: true })).mtimeNs).toBe(etcBefore.mtimeNs);
   });
 
@@ -68,9 +73,13 @@ describe("findMountStubs / removeMountStubs", () => {
     await mkdir(path.join(t.dir, "real"));
     const { symlink } = await import("node:fs/promises");
     await symlink("/real", path.join(t.dir, "link"));
-    const found = await findMountStubs(t.dir, ["/link/inner"]);
-    await makeStub(t.dir, "/real/inner", "dir");
+    const found = await findMountStubs(t.dir, ["/link/inner", "/link/sub/dir"]);
+    expect(found.stubs.sort()).toEqual(["inner", "sub", "sub/dir"].map((p) => path.join(t.dir, "real", p)));
+    await makeStub(t.dir, "/real/inner", "file");
+    await makeStub(t.dir, "/real/sub/dir", "dir");
     await removeMountStubs(found);
-    expect(await readdir(path.join(t.dir, "real"))).toEqual([]);
+    expect((await readdir(path.join(t.dir, "real"))).sort()).toEqual(["sub"]);
+    expect(await readdir(path.join(t.dir, "real", "sub"))).toEqual(["dir"]);
+    expect((await lstat(path.join(t.dir, "link"))).isSymbolicLink()).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { lstat, readdir, rmdir, unlink, utimes } from "node:fs/promises";
+import { lstat, readdir, unlink, utimes } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import { errnoCode, resolveInRoot } from "@strata/core";
@@ -22,8 +22,9 @@ export interface MountStubs {
 
 /**
  * Notes which mount destinations (and their parents) do not exist yet in `root`, resolving
- * symlinks inside the root as the runtime will, so that the empty files and directories the
- * runtime creates for them can be removed after the run and do not end up in the layer.
+ * symlinks inside the root as the runtime will, so that the empty files the runtime creates
+ * for file mounts can be removed after the run and do not end up in the layer (the
+ * directories it creates stay, see `removeMountStubs`).
  */
 export async function findMountStubs(
   rootDir: string,
@@ -50,14 +51,16 @@ export async function findMountStubs(
 }
 
 /**
- * Removes the stubs that are still empty (anything with content is the build's and stays),
- * deepest first, then gives each anchor its times back when its entries are the same as
- * before, so the run leaves no mtime change there either. Call it once the runtime is gone.
+ * Removes the empty stub files the runtime made for file mounts (/etc/hosts, /etc/resolv.conf,
+ * /etc/hostname, file binds), then gives each anchor its times back when its entries are the
+ * same as before. Stub directories (/proc, /sys, /dev, directory mount targets) stay, exactly
+ * as BuildKit leaves them in the layer, so images match Docker's on bases that lack them.
+ * Call it once the runtime is gone.
  */
 export async function removeMountStubs(found: MountStubs): Promise<void> {
   const deepestFirst = [...found.stubs].sort((a, b) => b.length - a.length);
   for (const stub of deepestFirst) {
-    if (await unmovedInRoot(found.root, stub)) await removeIfEmpty(stub);
+    if (await unmovedInRoot(found.root, stub)) await removeIfEmptyFile(stub);
   }
   for (const anchor of found.anchors) {
     if (!(await unmovedInRoot(found.root, anchor.dir)) || !(await lstat(anchor.dir)).isDirectory()) continue;
@@ -84,12 +87,10 @@ async function entriesOf(dir: string): Promise<string> {
   return (await readdir(dir)).sort().join("\0");
 }
 
-async function removeIfEmpty(p: string): Promise<void> {
+async function removeIfEmptyFile(p: string): Promise<void> {
   try {
     const st = await lstat(p);
-    if (st.isDirectory()) {
-      if ((await readdir(p)).length === 0) await rmdir(p);
-    } else if (st.isFile() && st.size === 0) {
+    if (st.isFile() && st.size === 0) {
       await unlink(p);
     }
   } catch (e) {

@@ -33,7 +33,8 @@ export async function findCopyUps(root: string, upperDir: string, dirs: readonly
  * before the run) and empty once its own copied-up children are gone, deepest first, so
  * the lower one shows through again exactly as before. Metadata is judged before removing
  * anything, since removing a child changes its parent's mtime. A directory the run really
- * changed (an entry, mode, owner or mtime) stays.
+ * changed (an entry, mode, owner or mtime) stays, and so does one that still holds
+ * anything, such as a mount-point directory the run made in it (kept, as BuildKit does).
  */
 export async function dropCopyUps(copyUps: readonly CopyUp[]): Promise<void> {
   const unchanged: CopyUp[] = [];

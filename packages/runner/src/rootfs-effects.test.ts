@@ -1,22 +1,12 @@
-import { lstat, mkdir, readdir, readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Mount } from "@strata/core";
 import { createRuncRunner, type RuncRunner } from "./runc-runner.js";
 import { tempDir, writeBusyboxRootfs } from "./testsuite/busybox-rootfs.js";
-import { hasRunc, mountsUnder, tree } from "./testsuite/run-helpers.js";
+import { expectOnlyMountPointDirsAdded, hasRunc, mountsUnder, overlayView, snapshot, tree } from "./testsuite/run-helpers.js";
 
 const canRun = process.getuid?.() === 0 && hasRunc();
-
-/** Path → "mode uid gid mtime" for every entry, so any stray change shows up. */
-async function snapshot(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const p of ["/", ...(await tree(dir))]) {
-    const st = await lstat(path.join(dir, p), { bigint: true });
-    out[p] = `${st.mode.toString(8)} ${st.uid}:${st.gid} ${st.isDirectory() ? st.mtimeNs : st.size}`;
-  }
-  return out;
-}
 
 describe.skipIf(!canRun)("what a run leaves in its rootfs (real runc, real overlay)", () => {
   let base: { dir: string; dispose(): Promise<void> };
@@ -31,6 +21,9 @@ describe.skipIf(!canRun)("what a run leaves in its rootfs (real runc, real overl
     await base.dispose();
   });
 
+  /** The mount points every run here makes when missing: runc's system mounts and the secret bind. */
+  const SYSTEM_AND_SECRET = ["/dev", "/proc", "/run", "/run/secrets", "/run/secrets/x", "/sys"];
+
   const spec = (rootfs: Mount[], script: string) => ({
     rootfs,
     args: ["/bin/sh", "-c", script],
@@ -39,24 +32,26 @@ describe.skipIf(!canRun)("what a run leaves in its rootfs (real runc, real overl
     mounts: [{ destination: "/run/secrets/x", source: base.dir, readonly: true }],
   });
 
-  it("leaves no mount stubs in a rootfs lacking /proc, /sys, /dev and /etc", async () => {
+  it("leaves only mount-point directories, no stub files, in a rootfs lacking /proc, /sys, /dev and /etc", async () => {
     const dir = path.join(base.dir, "bare");
     await writeBusyboxRootfs(dir, { etc: false });
     const before = await snapshot(dir);
     const { exitCode } = await runner.run(spec([{ type: "bind", source: dir, options: ["rbind"] }], "test -f /etc/hosts && ls /proc/self >/dev/null"));
     expect(exitCode).toBe(0);
-    expect(await snapshot(dir)).toEqual(before);
+    // /etc stays (the parent runc made for the /etc file binds), emptied of its stub files.
+    expectOnlyMountPointDirsAdded(before, await snapshot(dir), [...SYSTEM_AND_SECRET, "/etc"]);
   });
 
-  it("leaves no stubs next to an existing /etc either", async () => {
+  it("leaves no stub files in an existing /etc either", async () => {
     const dir = path.join(base.dir, "with-etc");
     await writeBusyboxRootfs(dir);
     const before = await snapshot(dir);
     expect((await runner.run(spec([{ type: "bind", source: dir, options: ["rbind"] }], "true"))).exitCode).toBe(0);
-    expect(await snapshot(dir)).toEqual(before);
+    // /etc/hosts, /etc/hostname and /etc/resolv.conf are gone and /etc has its mtime back.
+    expectOnlyMountPointDirsAdded(before, await snapshot(dir), SYSTEM_AND_SECRET);
   });
 
-  it("honours a read-only bind root and still leaves no stubs", async () => {
+  it("honours a read-only bind root and still leaves no stub files", async () => {
     const dir = path.join(base.dir, "read-only");
     await writeBusyboxRootfs(dir, { etc: false });
     const before = await snapshot(dir);
@@ -65,10 +60,11 @@ describe.skipIf(!canRun)("what a run leaves in its rootfs (real runc, real overl
     const rootfs: Mount[] = [{ type: "bind", source: dir, options: ["rbind", "ro"] }];
     expect((await runner.run(spec(rootfs, "touch /x 2>/dev/null || echo read-only"), io)).exitCode).toBe(0);
     expect(Buffer.concat(out).toString()).toBe("read-only\n");
-    expect(await snapshot(dir)).toEqual(before);
+    // /etc stays (the parent runc made for the /etc file binds), emptied of its stub files.
+    expectOnlyMountPointDirsAdded(before, await snapshot(dir), [...SYSTEM_AND_SECRET, "/etc"]);
   });
 
-  it("writes into the overlay's upperdir only: no stubs, no whiteouts, lower untouched", async () => {
+  it("writes into the overlay's upperdir only: mount points but no stub files, no whiteouts, lower untouched", async () => {
     const lower = path.join(base.dir, "lower");
     const upper = path.join(base.dir, "upper");
     const work = path.join(base.dir, "work");
@@ -81,12 +77,20 @@ describe.skipIf(!canRun)("what a run leaves in its rootfs (real runc, real overl
       { type: "overlay", source: "overlay", options: [`lowerdir=${lower}`, `upperdir=${upper}`, `workdir=${work}`] },
     ];
     // /etc/hosts and /usr/local/share/data are stubs in lower-only directories: the overlay
-    // copies /etc, /usr and /usr/local up for them, and they must not stay in upperdir.
+    // copies /etc, /usr and /usr/local up for them. /etc holds only removed stub files, so it
+    // must not stay in upperdir; /usr/local now holds the kept mount point /usr/local/share.
     const withNestedBind = spec(rootfs, "echo hi > /out.txt && mkdir -p /var/cache && cat /etc/hostname >/dev/null");
     withNestedBind.mounts.push({ destination: "/usr/local/share/data", source: base.dir, readonly: true });
     const { exitCode } = await runner.run(withNestedBind);
     expect(exitCode).toBe(0);
-    expect(await tree(upper)).toEqual(["/out.txt", "/var", "/var/cache"]);
+    const mountPoints = [...SYSTEM_AND_SECRET, "/usr/local/share", "/usr/local/share/data"];
+    const runWrites = ["/out.txt", "/var", "/var/cache"];
+    expect(await tree(upper)).toEqual([...mountPoints, ...runWrites, "/usr", "/usr/local"].sort());
+    const { "/out.txt": outTxt, "/var": varDir, "/var/cache": cacheDir, ...merged } = overlayView(lowerBefore, await snapshot(upper));
+    expect(outTxt).toBe("100644 0:0 3");
+    expect([varDir, cacheDir]).toEqual([expect.stringMatching(/^40755 0:0 /), expect.stringMatching(/^40755 0:0 /)]);
+    // Copied up, /usr still shows exactly as in lower; /usr/local only with a new mtime.
+    expectOnlyMountPointDirsAdded(lowerBefore, merged, mountPoints);
     expect(await readFile(path.join(upper, "out.txt"), "utf8")).toBe("hi\n");
     expect(await snapshot(lower)).toEqual(lowerBefore);
     expect(await readdir(path.join(base.dir, "state", "bundles"))).toEqual([]);
@@ -102,10 +106,14 @@ describe.skipIf(!canRun)("what a run leaves in its rootfs (real runc, real overl
     const rootfs: Mount[] = [
       { type: "overlay", source: "overlay", options: [`lowerdir=${lower}`, `upperdir=${upper}`, `workdir=${work}`] },
     ];
+    const lowerBefore = await snapshot(lower);
     expect((await runner.run(spec(rootfs, "chmod 700 /etc"))).exitCode).toBe(0);
-    expect(await tree(upper)).toEqual(["/etc"]);
-    expect((await lstat(path.join(upper, "etc"))).mode & 0o777).toBe(0o700);
+    expect(await tree(upper)).toEqual([...SYSTEM_AND_SECRET, "/etc"].sort());
+    const merged = overlayView(lowerBefore, await snapshot(upper));
+    // Mode changed, mtime back to the lower one's once its stub files were removed.
+    expect(merged["/etc"]).toBe(lowerBefore["/etc"]!.replace(/^40755 /, "40700 "));
+    expectOnlyMountPointDirsAdded(lowerBefore, { ...merged, "/etc": lowerBefore["/etc"]! }, SYSTEM_AND_SECRET);
     expect((await runner.run(spec(rootfs, "echo x > /etc/new"))).exitCode).toBe(0);
-    expect(await tree(upper)).toEqual(["/etc", "/etc/new"]);
+    expect(await tree(upper)).toEqual([...SYSTEM_AND_SECRET, "/etc", "/etc/new"].sort());
   });
 });

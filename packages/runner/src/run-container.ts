@@ -24,8 +24,8 @@ export interface BundleContext {
 
 /**
  * Prepares the container inside a mounted root (user, working directory, /etc files, mount
- * stubs, config.json) and runs it to completion. Before returning it removes the mount
- * stubs, releases the root, and drops directories the overlay copied up only for stubs.
+ * stubs, config.json) and runs it to completion. Before returning it removes the stub
+ * files, releases the root, and drops directories the overlay copied up only for them.
  */
 export async function runInBundle(ctx: BundleContext, spec: RunSpec, io: RunIO, signal?: AbortSignal) {
   const user = await resolveUser(ctx.root.path, spec.user);

@@ -9,12 +9,13 @@ import type { Store } from "./store.js";
 
 /**
  * Delete blobs not reachable from index.json (index entry → manifest → config, layers).
- * Blobs written after the oldest live lease began are kept: an import in progress has
+ * Blobs in `keep` (e.g. layers the build cache refers to) are kept, and so are blobs written
+ * after the oldest live lease began: an import in progress has
  * committed blobs that no tag points at yet.
  */
-export async function collectGarbage(store: Store): Promise<{ removed: Digest[] }> {
+export async function collectGarbage(store: Store, opts: { keep?: Iterable<Digest> } = {}): Promise<{ removed: Digest[] }> {
   return withStoreLock(store.root, async () => {
-    const live = new Set<Digest>();
+    const live = new Set<Digest>(opts.keep ?? []);
     const queue: Descriptor[] = [...(await readIndex(store.root)).manifests];
     while (queue.length > 0) {
       const d = queue.pop()!;

@@ -6,6 +6,7 @@ import { copyStep } from "../steps/copy.js";
 import { runStep } from "../steps/run.js";
 import { stepName, trackStep } from "../steps/track.js";
 import { workdirStep } from "../steps/workdir.js";
+import type { StepInfo } from "../steps/step-info.js";
 import { imageState, inheritState, scratchState } from "./from.js";
 import { findStage } from "./select.js";
 import { addHistory, expansionLookup, type StageState } from "./state.js";
@@ -18,7 +19,8 @@ export async function buildStage(ctx: BuildContext, stage: Stage, meta: Map<stri
   const total = stage.instructions.length + 1;
   const display = (i: number, text: string) => (label ? stepName(label, i, total, text) : `[${i}/${total}] ${text}`);
   const base = expandWord(stage.from.image, (n) => meta.get(n), escape);
-  const state = await trackStep(ctx, label, display(1, `FROM ${base}`), stage.from, async () => {
+  const identity = (i: number | string) => `${ctx.file}#${stage.name ?? stage.index}#${i}`;
+  const state = await trackStep(ctx, label, display(1, `FROM ${base}`), identity(0), stage.from, async () => {
     if (base === "scratch") return scratchState(label);
     const dep = findStage(ctx.dockerfile, base, stage.index);
     if (dep) return inheritState(await ctx.stageResult(dep), label);
@@ -31,10 +33,10 @@ export async function buildStage(ctx: BuildContext, stage: Stage, meta: Map<stri
   state.config.config.OnBuild = null;
   for (const trigger of triggers) {
     const instr = parseTrigger(trigger, ctx.file, stage.from.startLine);
-    await trackStep(ctx, label, display(1, `ONBUILD ${trigger}`), stage.from, (id) => dispatch(ctx, state, instr, meta, id));
+    await trackStep(ctx, label, display(1, `ONBUILD ${trigger}`), identity(`onbuild:${trigger}`), stage.from, (info) => dispatch(ctx, state, instr, meta, info));
   }
   for (const [i, instr] of stage.instructions.entries()) {
-    await trackStep(ctx, label, display(i + 2, instr.original.trim()), instr, (id) => dispatch(ctx, state, instr, meta, id));
+    await trackStep(ctx, label, display(i + 2, instr.original.trim()), identity(i + 1), instr, (info) => dispatch(ctx, state, instr, meta, info));
   }
   return state;
 }
@@ -44,14 +46,14 @@ async function dispatch(
   state: StageState,
   instr: Instruction,
   meta: Map<string, string | undefined>,
-  stepId: string,
+  info: StepInfo,
 ): Promise<void> {
   if (instr.kind === "arg") return declareArgs(ctx, state, instr, meta);
-  if (instr.kind === "run") return runStep(ctx, state, instr, stepId);
+  if (instr.kind === "run") return runStep(ctx, state, instr, info);
   const expanded = expandInstruction(instr, expansionLookup(state), ctx.dockerfile.escapeToken);
-  if (expanded.kind === "copy" || expanded.kind === "add") return copyStep(ctx, state, expanded);
-  if (expanded.kind === "workdir") return workdirStep(ctx, state, expanded.path);
-  if (isMetadataInstruction(expanded)) return applyMetadata(state, expanded, ctx.created);
+  if (expanded.kind === "copy" || expanded.kind === "add") return copyStep(ctx, state, expanded, info);
+  if (expanded.kind === "workdir") return workdirStep(ctx, state, expanded.path, info);
+  if (isMetadataInstruction(expanded)) return applyMetadata(state, expanded);
   throw new StrataError("NOT_IMPLEMENTED", `${instr.keyword} is not supported inside a stage`);
 }
 
@@ -72,7 +74,7 @@ function declareArgs(
     state.args.set(key, v);
     parts.push(v === undefined ? key : `${key}=${v}`);
   }
-  addHistory(state, { created: ctx.created, created_by: `ARG ${parts.join(" ")}`, comment: "buildkit.dockerfile.v0", empty_layer: true });
+  addHistory(state, { created_by: `ARG ${parts.join(" ")}`, comment: "buildkit.dockerfile.v0", empty_layer: true });
 }
 
 function parseTrigger(trigger: string, file: string, line: number): Instruction {

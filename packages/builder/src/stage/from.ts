@@ -1,4 +1,5 @@
 import { StrataError, hostPlatform, isNotFound, type ImageConfig } from "@strata/core";
+import { stepKey } from "@strata/cache";
 import { unpackLayers } from "@strata/layers";
 import { readImage } from "@strata/store";
 import type { BuildContext } from "../context.js";
@@ -17,7 +18,8 @@ export function emptyConfig(): ImageConfig {
 }
 
 export function scratchState(label: string): StageState {
-  return { label, config: emptyConfig(), layers: [], args: new Map(), cmdSetHere: false };
+  const { key } = stepKey({ kind: "FROM", definition: { image: "scratch", platform: hostPlatform() } });
+  return { label, config: emptyConfig(), layers: [], args: new Map(), cmdSetHere: false, key };
 }
 
 /** A stage based on an image in the store: its config, and its layers unpacked into snapshots. */
@@ -36,12 +38,15 @@ export async function imageState(ctx: BuildContext, ref: string, label = ref): P
   delete config.created;
   config.config ??= {};
   config.history ??= [];
-  const snapshot = await unpackLayers({
-    snapshotter: ctx.env.snapshotter,
-    applier: ctx.env.applier,
-    layers: image.manifest.layers,
-    diffIds: config.rootfs.diff_ids,
-  });
+  const snapshot = ctx.req.dryRun
+    ? undefined
+    : await unpackLayers({
+        snapshotter: ctx.env.snapshotter,
+        applier: ctx.env.applier,
+        layers: image.manifest.layers,
+        diffIds: config.rootfs.diff_ids,
+      });
+  const { key } = stepKey({ kind: "FROM", definition: { image: "image" }, inputs: { base: image.manifestDesc.digest } });
   return {
     label,
     config,
@@ -50,6 +55,7 @@ export async function imageState(ctx: BuildContext, ref: string, label = ref): P
     args: new Map(),
     cmdSetHere: false,
     baseManifest: image.manifestDesc.digest,
+    key,
   };
 }
 
@@ -63,5 +69,6 @@ export function inheritState(from: StageState, label: string): StageState {
     args: new Map(from.args),
     cmdSetHere: false,
     baseManifest: from.baseManifest,
+    key: from.key,
   };
 }

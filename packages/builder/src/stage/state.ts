@@ -16,6 +16,8 @@ export interface StageState {
   /** Whether CMD was set in this stage (ENTRYPOINT resets an inherited CMD only). */
   cmdSetHere: boolean;
   baseManifest?: Digest;
+  /** Cache key of everything the stage's filesystem is so far. */
+  key?: Digest;
 }
 
 export function parseEnv(env: readonly string[] | undefined): Map<string, string> {

@@ -1,22 +1,25 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
-import { StrataError, type Mount } from "@strata/core";
+import { createReadStream } from "node:fs";
+import { Hasher, StrataError, type Mount } from "@strata/core";
+import type { StepInput } from "@strata/cache";
 import type { Instruction } from "@strata/dockerfile";
 import { withMounted } from "@strata/layers";
 import type { BuildContext } from "../context.js";
-import { copyInto, fetchUrl, type CopyRequest } from "../copy/index.js";
+import { copyInto, fetchUrl, parseChmod, type CopyRequest } from "../copy/index.js";
 import { findStage } from "../stage/select.js";
 import type { StageState } from "../stage/state.js";
 import { imageState } from "../stage/from.js";
 import { layerStep } from "./layer.js";
 import { mountStageView } from "./stage-view.js";
+import type { StepInfo } from "./step-info.js";
 
 type CopyInstruction = Extract<Instruction, { kind: "copy" | "add" }>;
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
 
 /** COPY and ADD: files from the context, a stage, an image, a URL or a heredoc, as one layer. */
-export async function copyStep(ctx: BuildContext, state: StageState, instr: CopyInstruction): Promise<void> {
+export async function copyStep(ctx: BuildContext, state: StageState, instr: CopyInstruction, info: StepInfo): Promise<void> {
   const heredocNames = new Set(instr.heredocs.map((h) => h.name));
   const isHeredocSource = (s: string) => /^\d*<<-?/.test(s) && heredocNames.has(s.replace(/^\d*<<-?["']?/, "").replace(/["']$/, ""));
   const fileSources = instr.sources.filter((s) => !isHeredocSource(s));
@@ -25,11 +28,30 @@ export async function copyStep(ctx: BuildContext, state: StageState, instr: Copy
     throw new StrataError("INVALID_ARGUMENT", "source can't be a URL for COPY", { hint: "use ADD to download a URL" });
   }
   const local = fileSources.filter((s) => !isUrl(s));
-  const createdBy = `${instr.kind.toUpperCase()} ${[...instr.sources, instr.dest].join(" ")} # buildkit`;
+  const kind = instr.kind.toUpperCase();
+  const createdBy = `${kind} ${[...instr.sources, instr.dest].join(" ")} # buildkit`;
   const scratch = await mkdtemp(path.join(ctx.env.store.root, "tmp", `copy-${process.pid}-`));
-  const releases: (() => Promise<void>)[] = [];
   try {
-    const source = await sourceRoot(ctx, instr, scratch, releases);
+    const source = await copySource(ctx, instr);
+    const inputs: Record<string, StepInput> = {};
+    if (source.key) inputs[`from:${instr.from}`] = source.key;
+    else if (local.length > 0) {
+      const chmod = instr.chmod ? parseChmod(instr.chmod) : undefined;
+      inputs.context = await (await ctx.contextHasher()).checksum(local, { excludes: instr.excludes, chmod });
+    }
+    const fetched: { path: string }[] = [];
+    for (const url of urls) {
+      const f = await fetchUrl(url, { checksum: instr.checksum, destDir: await mkdtemp(path.join(scratch, "url-")), signal: ctx.signal });
+      fetched.push(f);
+      inputs[`url:${url}`] = await fileDigest(f.path);
+    }
+    const definition = {
+      text: `${kind} ${[...instr.sources, instr.dest].join(" ")}`,
+      dest: instr.dest,
+      workdir: state.config.config.WorkingDir || "/",
+      heredocs: instr.heredocs.map((h) => ({ name: h.name, content: h.content })),
+      flags: { chown: instr.chown ?? "", chmod: instr.chmod ?? "", excludes: instr.excludes, parents: instr.parents, from: instr.from ?? "" },
+    };
     const base: Omit<CopyRequest, "sourceRoot" | "sourceIsContext" | "sources" | "destRoot"> = {
       dest: instr.dest,
       workdir: state.config.config.WorkingDir || "/",
@@ -40,48 +62,47 @@ export async function copyStep(ctx: BuildContext, state: StageState, instr: Copy
       parents: instr.parents,
       sourceDateEpoch: ctx.req.sourceDateEpoch,
     };
-    const fetched: { path: string }[] = [];
-    for (const url of urls) fetched.push(await fetchUrl(url, { checksum: instr.checksum, destDir: await mkdtemp(path.join(scratch, "url-")) }));
     const inline = instr.heredocs.map((h) => ({ name: h.name, content: h.content }));
-    await layerStep(ctx, state, createdBy, (mounts: Mount[]) =>
-      withMounted(mounts, async (destRoot) => {
-        if (local.length > 0 || inline.length > 0) {
-          await copyInto({
-            ...base,
-            ...source,
-            sources: local,
-            destRoot,
-            inline: inline.length ? inline : undefined,
-          });
-        }
-        for (const f of fetched) {
-          await copyInto({
-            ...base,
-            isAdd: false,
-            sourceRoot: path.dirname(f.path),
-            sourceIsContext: true,
-            sources: [path.basename(f.path)],
-            destRoot,
-          });
-        }
-      }),
-    );
+    await layerStep(ctx, state, info, { createdBy, kind, definition, inputs }, async (mounts: Mount[]) => {
+      const { dir, release } = source.state
+        ? await mountStageView(ctx, source.state.snapshot, scratch)
+        : { dir: ctx.req.contextDir, release: async () => {} };
+      try {
+        await withMounted(mounts, async (destRoot) => {
+          if (local.length > 0 || inline.length > 0) {
+            await copyInto({
+              ...base,
+              sourceRoot: dir,
+              sourceIsContext: !source.state,
+              ignore: source.state ? undefined : ctx.ignore,
+              sources: local,
+              destRoot,
+              inline: inline.length ? inline : undefined,
+            });
+          }
+          for (const f of fetched) {
+            await copyInto({ ...base, isAdd: false, sourceRoot: path.dirname(f.path), sourceIsContext: true, sources: [path.basename(f.path)], destRoot });
+          }
+        });
+      } finally {
+        await release();
+      }
+    });
   } finally {
-    for (const r of releases.reverse()) await r().catch(() => {});
     await rm(scratch, { recursive: true, force: true });
   }
 }
 
-async function sourceRoot(
-  ctx: BuildContext,
-  instr: CopyInstruction,
-  scratch: string,
-  releases: (() => Promise<void>)[],
-): Promise<{ sourceRoot: string; sourceIsContext: boolean; ignore?: (rel: string) => boolean }> {
-  if (!instr.from) return { sourceRoot: ctx.req.contextDir, sourceIsContext: true, ignore: ctx.ignore };
+/** Where `--from` points: a stage's or an image's result, with its cache key; none for the context. */
+async function copySource(ctx: BuildContext, instr: CopyInstruction): Promise<{ state?: StageState; key?: string }> {
+  if (!instr.from) return {};
   const stage = findStage(ctx.dockerfile, instr.from);
-  const from = stage ? await ctx.stageResult(stage) : await imageState(ctx, instr.from);
-  const { dir, release } = await mountStageView(ctx, from.snapshot, scratch);
-  releases.push(release);
-  return { sourceRoot: dir, sourceIsContext: false };
+  const state = stage ? await ctx.stageResult(stage) : await imageState(ctx, instr.from);
+  return { state, key: state.key };
+}
+
+async function fileDigest(file: string): Promise<string> {
+  const h = new Hasher();
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest();
 }

@@ -18,9 +18,10 @@ export const isMetadataInstruction = (i: Instruction): i is MetadataInstruction 
 
 /**
  * Applies an instruction that only changes the image config, and records its history
- * entry (`empty_layer: true`). `instr` has already been variable-expanded.
+ * entry (`empty_layer: true`; its time is filled in when the image is written). `instr` has
+ * already been variable-expanded.
  */
-export function applyMetadata(state: StageState, instr: MetadataInstruction, created: string): void {
+export function applyMetadata(state: StageState, instr: MetadataInstruction): void {
   const c = state.config.config;
   const createdBy = describe(state.config, instr);
   switch (instr.kind) {
@@ -82,7 +83,7 @@ export function applyMetadata(state: StageState, instr: MetadataInstruction, cre
   }
   // BuildKit records no history entry for ONBUILD.
   if (instr.kind !== "onbuild") {
-    addHistory(state, { created, created_by: createdBy, comment: "buildkit.dockerfile.v0", empty_layer: true });
+    addHistory(state, { created_by: createdBy, comment: "buildkit.dockerfile.v0", empty_layer: true });
   }
 }
 

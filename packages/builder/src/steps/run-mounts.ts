@@ -2,6 +2,7 @@ import { mkdir, mkdtemp } from "node:fs/promises";
 import path from "node:path";
 import { StrataError, cleanPath, sha256, hexOf } from "@strata/core";
 import { mountStageView } from "./stage-view.js";
+import type { StepInput } from "@strata/cache";
 import type { BindMount } from "@strata/runner";
 import type { BuildContext } from "../context.js";
 import { findStage } from "../stage/select.js";
@@ -14,6 +15,29 @@ function parseMountSpec(spec: string): Map<string, string> {
     out.set(i < 0 ? part : part.slice(0, i), i < 0 ? "true" : part.slice(i + 1));
   }
   return out;
+}
+
+/**
+ * What a RUN's mounts read, as cache inputs: a stage's key for `from=`, the content checksum
+ * of the context path for a context bind. Cache and tmpfs mounts never count.
+ */
+export async function mountInputs(ctx: BuildContext, specs: readonly string[]): Promise<Record<string, StepInput>> {
+  const inputs: Record<string, StepInput> = {};
+  for (const spec of specs) {
+    const m = parseMountSpec(spec);
+    if ((m.get("type") ?? "bind") !== "bind") continue;
+    const target = m.get("target") ?? m.get("dst") ?? m.get("destination") ?? "";
+    const from = m.get("from");
+    const source = m.get("source") ?? m.get("src") ?? ".";
+    if (!from) {
+      inputs[`mount:${target}`] = await (await ctx.contextHasher()).checksum([source]);
+      continue;
+    }
+    const stage = findStage(ctx.dockerfile, from);
+    const key = stage ? (await ctx.stageResult(stage)).key : undefined;
+    inputs[`from:${from}`] = key ?? from;
+  }
+  return inputs;
 }
 
 /**

@@ -1,20 +1,22 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { StrataError, type Mount } from "@strata/core";
+import type { StepInput } from "@strata/cache";
 import type { Instruction } from "@strata/dockerfile";
 import type { BindMount } from "@strata/runner";
 import type { BuildContext } from "../context.js";
 import { runCreatedBy } from "../history.js";
 import { DEFAULT_SHELL, runArgs, type StageState } from "../stage/state.js";
 import { layerStep } from "./layer.js";
-import { resolveRunMounts } from "./run-mounts.js";
+import { mountInputs, resolveRunMounts } from "./run-mounts.js";
+import type { StepInfo } from "./step-info.js";
 
 type RunInstruction = Extract<Instruction, { kind: "run" }>;
 
 const OUTPUT_TAIL = 64 * 1024;
 
 /** RUN: the command in runc on a writable snapshot of the stage; its changes become one layer. */
-export async function runStep(ctx: BuildContext, state: StageState, instr: RunInstruction, stepId: string): Promise<void> {
+export async function runStep(ctx: BuildContext, state: StageState, instr: RunInstruction, info: StepInfo): Promise<void> {
   const shell = state.config.config.Shell ?? DEFAULT_SHELL;
   const scratch = await mkdtemp(path.join(ctx.env.store.root, "tmp", `run-${process.pid}-`));
   try {
@@ -22,39 +24,43 @@ export async function runStep(ctx: BuildContext, state: StageState, instr: RunIn
     const buildArgs = runArgs(state);
     const env = [...(state.config.config.Env ?? []), ...buildArgs.map(([k, v]) => `${k}=${v}`)];
     const network = networkMode(ctx, instr);
-    const { mounts, release } = await resolveRunMounts(ctx, instr.mounts, scratch);
-    try {
-      await layerStep(ctx, state, runCreatedBy(instr.shell ? [...shell, instr.cmd.join(" ")] : instr.cmd, buildArgs), async (rootfs: Mount[]) => {
-        let tail = "";
-        const keep = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
-          const data = chunk.toString();
-          tail = (tail + data).slice(-OUTPUT_TAIL);
-          ctx.env.progress({ type: "step-log", id: stepId, stream, data });
-        };
+    const user = state.config.config.User || undefined;
+    const cwd = state.config.config.WorkingDir || "/";
+    const inputs: Record<string, StepInput> = await mountInputs(ctx, instr.mounts);
+    const definition = {
+      text: args.join(" "),
+      heredocs: instr.heredocs.map((h) => h.content),
+      env: state.config.config.Env ?? [],
+      buildArgs: Object.fromEntries(buildArgs),
+      user: user ?? "",
+      workdir: cwd,
+      network,
+      mounts: instr.mounts,
+    };
+    const createdBy = runCreatedBy(instr.shell ? [...shell, instr.cmd.join(" ")] : instr.cmd, buildArgs);
+    await layerStep(ctx, state, info, { createdBy, kind: "RUN", definition, inputs }, async (rootfs: Mount[]) => {
+      const { mounts, release } = await resolveRunMounts(ctx, instr.mounts, scratch);
+      let tail = "";
+      const keep = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
+        const data = chunk.toString();
+        tail = (tail + data).slice(-OUTPUT_TAIL);
+        ctx.env.progress({ type: "step-log", id: info.id, stream, data });
+      };
+      try {
         const { exitCode } = await ctx.env.runner.run(
-          {
-            rootfs,
-            args,
-            env,
-            cwd: state.config.config.WorkingDir || "/",
-            user: state.config.config.User || undefined,
-            network,
-            mounts: [...extraMounts, ...mounts],
-          },
+          { rootfs, args, env, cwd, user, network, mounts: [...extraMounts, ...mounts] },
           { stdout: keep("stdout"), stderr: keep("stderr") },
           ctx.signal,
         );
         if (exitCode !== 0) {
-          throw new StrataError(
-            "RUN_FAILED",
-            `process "${args.join(" ")}" did not complete successfully: exit code: ${exitCode}`,
-            { detail: { exitCode, output: tail } },
-          );
+          throw new StrataError("RUN_FAILED", `process "${args.join(" ")}" did not complete successfully: exit code: ${exitCode}`, {
+            detail: { exitCode, output: tail },
+          });
         }
-      });
-    } finally {
-      await release();
-    }
+      } finally {
+        await release();
+      }
+    });
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

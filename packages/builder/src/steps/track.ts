@@ -1,6 +1,7 @@
 import { StrataError, isStrataError } from "@strata/core";
 import type { Instruction } from "@strata/dockerfile";
 import type { BuildContext } from "../context.js";
+import type { StepInfo } from "./step-info.js";
 
 /** One instruction's display name, as BuildKit shows it: `[stage 2/5] RUN make`. */
 export function stepName(stageLabel: string, index: number, total: number, text: string): string {
@@ -15,23 +16,24 @@ export async function trackStep<T>(
   ctx: BuildContext,
   stage: string,
   name: string,
+  identity: string,
   instr: Pick<Instruction, "startLine" | "endLine" | "original"> | undefined,
-  fn: (id: string) => Promise<T>,
+  fn: (info: StepInfo) => Promise<T>,
 ): Promise<T> {
-  const id = ctx.nextStepId();
+  const info: StepInfo = { id: ctx.nextStepId(), identity, cached: false };
   const started = performance.now();
-  ctx.env.progress({ type: "step-start", id, name, stage });
+  ctx.env.progress({ type: "step-start", id: info.id, name, stage });
   try {
     ctx.signal?.throwIfAborted();
-    const out = await fn(id);
+    const out = await fn(info);
     const durationMs = performance.now() - started;
-    ctx.env.progress({ type: "step-done", id, cached: false, durationMs });
-    ctx.steps.push({ id, stage, name, cached: false, durationMs });
+    ctx.env.progress({ type: "step-done", id: info.id, cached: info.cached, durationMs, ...(info.key ? { key: info.key } : {}), ...(info.reasons?.length ? { reasons: info.reasons } : {}) });
+    ctx.steps.push({ id: info.id, stage, name, cached: info.cached, durationMs, key: info.key, reasons: info.reasons });
     return out;
   } catch (e) {
     const durationMs = performance.now() - started;
     const located = withLocation(ctx, instr, e);
-    ctx.env.progress({ type: "step-done", id, cached: false, durationMs, error: located.message });
+    ctx.env.progress({ type: "step-done", id: info.id, cached: false, durationMs, error: located.message });
     throw located;
   }
 }

@@ -1,9 +1,11 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { StrataError, normalizeReference } from "@strata/core";
+import { StrataError, normalizeReference, type Digest } from "@strata/core";
 import { openEngine, type GlobalOptions } from "../engine.js";
 import { printError } from "../errors.js";
 import { createProgressRenderer, type ProgressMode } from "../progress.js";
+import { dryRunJSON, dryRunTable, metadataFile, missesThatFail, summaryMarkdown } from "./build-report.js";
+import { exportCacheTo, importCacheFrom } from "./cache-transfer.js";
 
 export interface BuildOptions {
   tag: string[];
@@ -11,12 +13,24 @@ export interface BuildOptions {
   buildArg: string[];
   target?: string;
   cache: boolean;
+  /** `--no-cache-filter` values (commander files `--no-*` options under the positive name). */
+  cacheFilter: string[];
   progress: ProgressMode;
   network: "none" | "host" | "default";
   storageDriver?: "overlay" | "native";
   quiet?: boolean;
   iidfile?: string;
+  dryRun?: boolean;
+  format: "table" | "json";
+  failOnMiss?: string | true;
+  metadataFile?: string;
+  summary?: string;
+  cacheTo?: string;
+  cacheFrom: string[];
 }
+
+/** Exit code when `--fail-on-miss` finds a step that misses the cache. */
+export const EXIT_CACHE_MISS = 3;
 
 /** `strata build`: returns the exit code. SIGINT cancels cleanly (exit 130). */
 export async function buildCommand(context: string, opts: BuildOptions, globals: GlobalOptions): Promise<number> {
@@ -26,7 +40,8 @@ export async function buildCommand(context: string, opts: BuildOptions, globals:
   const buildArgs = parseBuildArgs(opts.buildArg);
   const epoch = process.env.SOURCE_DATE_EPOCH;
   if (epoch !== undefined && !/^\d+$/.test(epoch)) throw new StrataError("INVALID_ARGUMENT", `invalid SOURCE_DATE_EPOCH: ${epoch}`);
-  const progress = createProgressRenderer(opts.quiet ? "quiet" : opts.progress);
+  const progress = createProgressRenderer(opts.quiet || opts.dryRun ? "quiet" : opts.progress);
+  const warn = (message: string) => process.stderr.write(`WARNING: ${message}\n`);
   const engine = await openEngine({ ...globals, storageDriver: opts.storageDriver }, progress);
   const { build } = await import("@strata/builder");
   const abort = new AbortController();
@@ -34,6 +49,7 @@ export async function buildCommand(context: string, opts: BuildOptions, globals:
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
+    for (const spec of opts.cacheFrom) await importCacheFrom(engine, spec, warn);
     const result = await build(engine, {
       contextDir,
       dockerfilePath,
@@ -43,15 +59,35 @@ export async function buildCommand(context: string, opts: BuildOptions, globals:
       target: opts.target,
       network: opts.network === "host" ? "host" : "none",
       noCache: !opts.cache,
+      noCacheFilter: opts.cacheFilter.map((s) => s.toLowerCase()),
+      dryRun: opts.dryRun,
       sourceDateEpoch: epoch === undefined ? undefined : Number(epoch),
       signal: abort.signal,
     });
-    if (!opts.quiet) {
-      process.stderr.write(`writing image ${result.imageId} done\n`);
-      for (const t of result.tags) process.stderr.write(`naming to ${t} done\n`);
+    if (opts.dryRun) process.stdout.write(opts.format === "json" ? dryRunJSON(result) : dryRunTable(result));
+    else {
+      if (!opts.quiet) {
+        process.stderr.write(`writing image ${result.imageId} done\n`);
+        for (const t of result.tags) process.stderr.write(`naming to ${t} done\n`);
+      }
+      process.stdout.write(`${result.imageId}\n`);
+      if (opts.iidfile) await writeFile(opts.iidfile, result.imageId ?? "");
+      if (opts.metadataFile) await writeFile(opts.metadataFile, metadataFile(result));
+      if (opts.cacheTo) {
+        const { readImage } = await import("@strata/store");
+        const image = await readImage(engine.store, result.imageId!);
+        await exportCacheTo(engine, opts.cacheTo, result, image.manifest.layers.map((l) => l.digest as Digest), warn);
+      }
     }
-    process.stdout.write(`${result.imageId}\n`);
-    if (opts.iidfile) await writeFile(opts.iidfile, result.imageId);
+    if (opts.summary) await writeFile(opts.summary, summaryMarkdown(result));
+    if (opts.failOnMiss !== undefined) {
+      const order = await stageOrder(dockerfilePath);
+      const misses = missesThatFail(result, order, opts.failOnMiss === "*" ? true : opts.failOnMiss);
+      if (misses.length > 0) {
+        process.stderr.write(`error: ${misses.length} step(s) missed the cache: ${misses.map((m) => m.name).join(", ")}\n`);
+        return EXIT_CACHE_MISS;
+      }
+    }
     return 0;
   } catch (e) {
     printError(await withSourceLines(e, dockerfilePath));
@@ -60,6 +96,13 @@ export async function buildCommand(context: string, opts: BuildOptions, globals:
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+}
+
+/** Stage labels in Dockerfile order, as the builder names them in step reports. */
+async function stageOrder(dockerfilePath: string): Promise<string[]> {
+  const { parseDockerfile } = await import("@strata/dockerfile");
+  const df = parseDockerfile(await readFile(dockerfilePath), { file: "Dockerfile" });
+  return df.stages.map((s, i) => s.name ?? (i === df.stages.length - 1 ? "" : `stage-${i}`));
 }
 
 /** Replaces an error's logical source line with the physical Dockerfile lines it spans. */

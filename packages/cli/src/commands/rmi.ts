@@ -1,6 +1,7 @@
-import { StrataError, chainIds, familiarName, isNotFound, normalizeReference, parseReference, type Digest } from "@strata/core";
-import { openEngine, type GlobalOptions } from "../engine.js";
+import { StrataError, familiarName, isNotFound, normalizeReference, parseReference } from "@strata/core";
 import { noProgress } from "@strata/core";
+import { openEngine, type GlobalOptions } from "../engine.js";
+import { collectUnused } from "../gc.js";
 
 /**
  * `strata rmi`: untag; when no tag refers to an image any more, remove its blobs and the
@@ -9,7 +10,7 @@ import { noProgress } from "@strata/core";
 export async function rmiCommand(refs: string[], opts: { force?: boolean }, globals: GlobalOptions): Promise<number> {
   const engine = await openEngine(globals, noProgress);
   const { store, snapshotter } = engine;
-  const { readImage, collectGarbage } = await import("@strata/store");
+  const { readImage } = await import("@strata/store");
   let status = 0;
   for (const ref of refs) {
     try {
@@ -30,8 +31,7 @@ export async function rmiCommand(refs: string[], opts: { force?: boolean }, glob
       status = 1;
     }
   }
-  await collectGarbage(store);
-  await removeUnusedSnapshots(engine);
+  await collectUnused(store, snapshotter, engine.cache);
   return status;
 }
 
@@ -42,35 +42,5 @@ function isTagReference(ref: string): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-/** Committed snapshots that no tagged image's layer chain needs, removed children first. */
-async function removeUnusedSnapshots(engine: Awaited<ReturnType<typeof openEngine>>): Promise<void> {
-  const { store, snapshotter } = engine;
-  const { readImage } = await import("@strata/store");
-  const keep = new Set<string>();
-  for (const t of await store.images.list()) {
-    const image = await readImage(store, t.name);
-    for (const c of chainIds(image.config.rootfs.diff_ids as Digest[])) keep.add(c);
-  }
-  const committed: { name: string; parent?: string }[] = [];
-  await snapshotter.walk((info) => {
-    if (info.kind === "committed") committed.push(info);
-  });
-  const parents = new Set(committed.map((s) => s.parent).filter(Boolean));
-  let removable = committed.filter((s) => !keep.has(s.name));
-  let progress = true;
-  while (progress && removable.length) {
-    progress = false;
-    for (const s of removable) {
-      if (parents.has(s.name) && committed.some((c) => c.parent === s.name)) continue;
-      await snapshotter.remove(s.name).catch((e) => {
-        if (!isNotFound(e)) throw e;
-      });
-      committed.splice(committed.indexOf(s), 1);
-      progress = true;
-    }
-    removable = committed.filter((s) => !keep.has(s.name));
   }
 }

@@ -10,6 +10,7 @@ import { describeTree } from "./testsuite/describe-tree.js";
 import { dirContentStore } from "./testsuite/dir-content-store.js";
 import { CHANGE_SCRIPT, LOWER_SCRIPT, nativeCopy, overlayFixture, type OverlayFixture } from "./testsuite/trees.js";
 import { readXattrs } from "./xattrs.js";
+import { buildTar } from "./testsuite/tar-builder.js";
 
 describe("createApplier", () => {
   let fx: OverlayFixture;
@@ -65,6 +66,19 @@ describe("createApplier", () => {
     } finally {
       await execa("umount", [merged]);
     }
+  });
+
+  it("gives parents missing from the layer the lower layer's metadata when writing into an upperdir", async () => {
+    const base = await fresh("tpl");
+    const [lower, upper, work] = ["lower", "upper", "work"].map((d) => path.join(base, d)) as [string, string, string];
+    for (const d of [lower, upper, work]) await mkdir(d);
+    await execa("sh", ["-euc", "mkdir -p p/q && chown 5:6 p && chmod 0710 p && touch -d @1500000000 p"], { cwd: lower });
+    const tar = buildTar([{ name: "p/q/file", body: "x" }]);
+    const blob = await put(tar);
+    const options = [`lowerdir=${lower}`, `upperdir=${upper}`, `workdir=${work}`];
+    await createApplier(store).apply(blob, [{ type: "overlay", source: "overlay", options }]);
+    const st = await lstat(path.join(upper, "p"));
+    expect([st.uid, st.gid, st.mode & 0o7777, Math.floor(st.mtimeMs / 1000)]).toEqual([5, 6, 0o710, 1500000000]);
   });
 
   it("detects gzip and zstd by magic bytes and returns the diffID of the uncompressed tar", async () => {

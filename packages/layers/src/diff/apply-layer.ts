@@ -1,7 +1,21 @@
-import { chmod, lchown, link, lstat, lutimes, mkdir, open, readdir, rm, symlink } from "node:fs/promises";
-import { constants, type Stats } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  lchownSync,
+  linkSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeSync,
+  type Stats,
+} from "node:fs";
 import path from "node:path";
-import { StrataError, errnoCode, resolveInRoot } from "@strata/core";
+import { StrataError, resolveInRoot } from "@strata/core";
 import { OPAQUE_WHITEOUT, WHITEOUT_PREFIX } from "./change.js";
 import { DeferredOps } from "./deferred-ops.js";
 import { normaliseEntryName, splitRel } from "./safe-path.js";
@@ -26,6 +40,9 @@ const isWhiteoutName = (base: string) => base.startsWith(WHITEOUT_PREFIX);
  * the entry itself is never followed: whatever is at its path (other than a directory meeting
  * a directory) is removed first. Owner, mode (setuid/setgid/sticky), mtime, hardlinks,
  * symlinks and xattrs are kept; directory mtimes and batched work happen at the end.
+ * Filesystem calls are synchronous: per entry they are a few microseconds each, where the
+ * promise API waits for the thread pool (measured on a 54k-entry /usr/share layer: 22 s with
+ * fs/promises against 1.3 s for GNU tar). The event loop still turns between entries.
  */
 export async function applyLayer(root: string, entries: AsyncIterable<TarEntry>, opts: ApplyLayerOptions): Promise<void> {
   const deferred = new DeferredOps();
@@ -37,8 +54,8 @@ export async function applyLayer(root: string, entries: AsyncIterable<TarEntry>,
       deferred.dropUnder(abs);
       parents.clear();
       parents.set("", root);
-    }
-    await rm(abs, { recursive: true, force: true });
+    } else deferred.dropExact(abs);
+    rmSync(abs, { recursive: true, force: true });
   };
 
   const resolveDir = async (rel: string): Promise<string> => {
@@ -46,17 +63,17 @@ export async function applyLayer(root: string, entries: AsyncIterable<TarEntry>,
     if (known) return known;
     const { dir, base } = splitRel(rel);
     let abs = path.join(await resolveDir(dir), base);
-    let st = await lstatOrUndefined(abs);
+    let st = lstatOrUndefined(abs);
     if (st?.isSymbolicLink()) {
       abs = await resolveInRoot(root, path.relative(root, abs), true);
-      st = await lstatOrUndefined(abs);
+      st = lstatOrUndefined(abs);
     }
     if (!st) {
       const tpl = await opts.parentTemplate?.(rel);
-      await mkdir(abs, { mode: 0o755, recursive: true }); // recursive: below a symlink resolved in root
+      mkdirSync(abs, { mode: 0o755, recursive: true }); // recursive: below a symlink resolved in root
       if (tpl) {
-        await lchown(abs, tpl.uid, tpl.gid);
-        await chmod(abs, tpl.mode & 0o7777);
+        lchownSync(abs, tpl.uid, tpl.gid);
+        chmodSync(abs, tpl.mode & 0o7777);
         deferred.dirTime(abs, tpl.mtimeMs / 1000);
       }
     } else if (!st.isDirectory()) {
@@ -74,19 +91,19 @@ export async function applyLayer(root: string, entries: AsyncIterable<TarEntry>,
     if (isWhiteoutName(base)) {
       const dirAbs = await resolveDir(dir);
       if (base === OPAQUE_WHITEOUT) {
-        for (const child of await readdir(dirAbs)) {
+        for (const child of readdirSync(dirAbs)) {
           if (unpacked.has(dir === "" ? child : `${dir}/${child}`)) continue;
           const abs = path.join(dirAbs, child);
-          await removeExisting(abs, await lstat(abs));
+          await removeExisting(abs, lstatSync(abs));
         }
         if (opts.whiteouts === "overlay") deferred.xattr(dirAbs, "trusted.overlay.opaque", Buffer.from("y"));
       } else if (!base.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX)) {
         const name = base.slice(WHITEOUT_PREFIX.length);
         if (name === "" || name === "." || name === "..") throw new StrataError("INVALID_ARGUMENT", `bad whiteout ${e.name}`);
         const abs = path.join(dirAbs, name);
-        const st = await lstatOrUndefined(abs);
+        const st = lstatOrUndefined(abs);
         if (st) await removeExisting(abs, st);
-        else deferred.dropUnder(abs);
+        else deferred.dropExact(abs);
         if (opts.whiteouts === "overlay") {
           deferred.node({ path: abs, kind: "c", major: 0, minor: 0, mode: 0, uid: 0, gid: 0, mtime: 0 });
         }
@@ -95,28 +112,28 @@ export async function applyLayer(root: string, entries: AsyncIterable<TarEntry>,
     }
 
     const abs = path.join(await resolveDir(dir), base);
-    const existing = await lstatOrUndefined(abs);
+    const existing = lstatOrUndefined(abs);
     const isDir = e.type === TarType.dir;
     const merge = isDir && existing?.isDirectory() === true;
     if (existing && !merge) await removeExisting(abs, existing);
-    else if (!existing) deferred.dropUnder(abs); // queued work for a node not created yet is stale
+    else if (!existing) deferred.dropExact(abs); // queued work for a node not created yet is stale
     unpacked.add(rel);
 
     switch (e.type) {
       case TarType.dir:
-        if (!merge) await mkdir(abs, { mode: 0o700 });
+        if (!merge) mkdirSync(abs, { mode: 0o700 });
         parents.set(rel, abs);
         break;
       case TarType.file:
         await writeBody(abs, e);
         break;
       case TarType.symlink:
-        await symlink(e.linkname, abs);
+        symlinkSync(e.linkname, abs);
         break;
       case TarType.link: {
         const targetRel = normaliseEntryName(e.linkname);
         const t = splitRel(targetRel);
-        await link(path.join(await resolveDir(t.dir), t.base), abs);
+        linkSync(path.join(await resolveDir(t.dir), t.base), abs);
         continue; // the inode already has its metadata
       }
       case TarType.char:
@@ -136,29 +153,26 @@ export async function applyLayer(root: string, entries: AsyncIterable<TarEntry>,
       default:
         throw new StrataError("INVALID_ARGUMENT", `layer entry ${e.name}: unsupported tar type ${JSON.stringify(e.type)}`);
     }
-    await lchown(abs, e.uid, e.gid);
-    if (e.type !== TarType.symlink) await chmod(abs, e.mode & 0o7777);
+    lchownSync(abs, e.uid, e.gid);
+    if (e.type !== TarType.symlink) chmodSync(abs, e.mode & 0o7777);
     for (const [k, v] of e.xattrs) deferred.xattr(abs, k, v);
     if (isDir) deferred.dirTime(abs, e.mtime);
-    else await lutimes(abs, e.mtime, e.mtime);
+    else lutimesSync(abs, e.mtime, e.mtime);
   }
   await deferred.flush();
 }
 
-async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
-  try {
-    return await lstat(p);
-  } catch (e) {
-    if (errnoCode(e) === "ENOENT") return undefined;
-    throw e;
-  }
+function lstatOrUndefined(p: string): Stats | undefined {
+  return lstatSync(p, { throwIfNoEntry: false });
 }
 
 async function writeBody(abs: string, e: TarEntry): Promise<void> {
-  const fh = await open(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  const fd = openSync(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
-    for await (const chunk of e.body) await fh.write(chunk);
+    for await (const chunk of e.body) {
+      for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off, chunk.length - off);
+    }
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }

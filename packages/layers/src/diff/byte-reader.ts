@@ -39,12 +39,6 @@ export class ByteReader {
       yield piece;
     }
   }
-
-  /** Reads and drops everything left (so a tee'd hash covers the whole stream). */
-  async drain(): Promise<void> {
-    this.#buf = Buffer.alloc(0);
-    while (await this.#fill()) this.#buf = Buffer.alloc(0);
-  }
 }
 
 async function* toAsync(source: Iterable<Uint8Array>): AsyncGenerator<Uint8Array> {

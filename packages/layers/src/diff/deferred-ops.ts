@@ -1,4 +1,4 @@
-import { lutimes } from "node:fs/promises";
+import { lutimesSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { StrataError } from "@strata/core";
@@ -44,7 +44,14 @@ export class DeferredOps {
     this.#dirTimes.set(dir, mtime);
   }
 
-  /** `p` is being replaced or removed: forget everything queued for it or below it. */
+  /** Nothing is on disk at `p`: forget what was queued for exactly that path (O(1)). */
+  dropExact(p: string): void {
+    this.#nodes.delete(p);
+    this.#xattrs.delete(p);
+    this.#dirTimes.delete(p);
+  }
+
+  /** The directory `p` is being replaced or removed: forget everything queued for it or below it. */
   dropUnder(p: string): void {
     const under = (q: string) => q === p || q.startsWith(p + path.sep);
     for (const m of [this.#nodes, this.#xattrs, this.#dirTimes] as Map<string, unknown>[]) {
@@ -60,7 +67,7 @@ export class DeferredOps {
     await setXattrsBatch(items);
     const dirs = [...this.#dirTimes].sort((a, b) => b[0].length - a[0].length);
     this.#dirTimes.clear();
-    for (const [dir, t] of dirs) await lutimes(dir, t, t);
+    for (const [dir, t] of dirs) lutimesSync(dir, t, t);
   }
 
   async #flushNodes(): Promise<void> {

@@ -97,11 +97,25 @@ describe("createDiffer", () => {
     expect(gnu.stdout).toMatch(/x:\s+20 security\.capability/);
   });
 
+  it("stops on an aborted signal and leaves no blob or ingest behind", async () => {
+    const { readdir } = await import("node:fs/promises");
+    const before = await readdir(path.join(fx.dir, "store", "blobs", "sha256"));
+    await expect(createDiffer(store).compare(fx.lowerMounts, fx.upperMounts, { signal: AbortSignal.abort() })).rejects.toThrow();
+    expect(await readdir(path.join(fx.dir, "store", "blobs", "sha256"))).toEqual(before);
+    expect(await readdir(path.join(fx.dir, "store", "ingest"))).toEqual([]);
+  });
+
   it("writes a valid empty tar and says so when nothing changed", async () => {
     const layer = await createDiffer(store).compare(fx.lowerMounts, fx.lowerMounts);
     expect(layer.empty).toBe(true);
     expect(layer.descriptor.size).toBe(1024);
     expect((await readFile(store.blobPath(layer.diffId))).every((b) => b === 0)).toBe(true);
+  });
+
+  it("makes the whole overlay view an add when compared with no lower", async () => {
+    const viaOverlay = await createDiffer(store).compare([], fx.upperMounts, { sourceDateEpoch: SDE });
+    const viaNative = await createDiffer(store).compare([], native, { sourceDateEpoch: SDE });
+    expect(viaOverlay.diffId).toBe(viaNative.diffId);
   });
 
   it("makes everything an add when there is no lower", async () => {

@@ -6,6 +6,7 @@ import type { LayerContentStore } from "./content.js";
 import { layerTar } from "./layer-tar.js";
 import { overlayUpper, plainLower, plainUpper } from "./tree-sources.js";
 import { TreeDiff } from "./tree-diff.js";
+import { forcedHardlinks } from "./hardlink-groups.js";
 
 /** The upperdir of a single overlay mount, or undefined. */
 export function overlayUpperdir(mounts: readonly Mount[]): string | undefined {
@@ -15,7 +16,8 @@ export function overlayUpperdir(mounts: readonly Mount[]): string | undefined {
 
 /**
  * Changes from `lower` to `upper`, in layer order. With an overlay upper only its upperdir
- * is walked (cost follows the size of the change); otherwise both trees are walked.
+ * is walked (cost follows the size of the change; the lower is read only at the paths the
+ * upperdir names); otherwise both trees are walked (`lower` = [] makes everything an add).
  * `fn` runs while the trees are mounted.
  */
 export async function withChanges<T>(
@@ -26,11 +28,14 @@ export async function withChanges<T>(
   const withLower = <R>(g: (dir: string | undefined) => Promise<R>): Promise<R> =>
     lower.length === 0 ? g(undefined) : withMounted(lower, g);
   const upperdir = overlayUpperdir(upper);
-  if (upperdir !== undefined) {
+  // Without a lower to compare with, the lowerdirs' content is part of the change: walk the view.
+  const hasLowerdirs = upper[0]?.options.some((o) => o.startsWith("lowerdir=")) ?? false;
+  if (upperdir !== undefined && (lower.length > 0 || !hasLowerdirs)) {
     return withLower(async (lowerDir) => {
       const { source, rootOpaque } = await overlayUpper(upperdir);
       const lowerSource = lowerDir === undefined ? undefined : await plainLower(lowerDir, false);
-      return fn(new TreeDiff(source, lowerSource).changes(upperdir, rootOpaque));
+      const forced = await forcedHardlinks(source, upperdir, rootOpaque, lowerSource);
+      return fn(new TreeDiff(source, lowerSource, forced).changes(upperdir, rootOpaque));
     });
   }
   return withLower((lowerDir) =>
@@ -39,7 +44,8 @@ export async function withChanges<T>(
         plainUpper(upperDir),
         lowerDir === undefined ? undefined : plainLower(lowerDir, true),
       ]);
-      return fn(new TreeDiff(upperSource, lowerSource).changes(upperDir, true));
+      const forced = await forcedHardlinks(upperSource, upperDir, true, lowerSource);
+      return fn(new TreeDiff(upperSource, lowerSource, forced).changes(upperDir, true));
     }),
   );
 }

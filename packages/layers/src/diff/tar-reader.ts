@@ -89,11 +89,6 @@ export async function* readTar(source: AsyncIterable<Uint8Array> | Iterable<Uint
   }
 }
 
-/** Reads and discards the rest of the stream (after the end marker). */
-export async function drain(source: AsyncIterator<unknown>): Promise<void> {
-  while (!(await source.next()).done);
-}
-
 function verifyChecksum(b: Buffer): void {
   let sum = 0;
   for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : b[i]!;

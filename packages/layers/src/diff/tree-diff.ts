@@ -56,10 +56,13 @@ export class TreeDiff {
   readonly #upper: UpperSource;
   readonly #lower: LowerSource | undefined;
   readonly #stack: Pending[] = [];
+  readonly #forced: ReadonlySet<string>;
 
-  constructor(upper: UpperSource, lower: LowerSource | undefined) {
+  /** `forced`: files written even when unchanged (other names of a changed hardlinked inode). */
+  constructor(upper: UpperSource, lower: LowerSource | undefined, forced: ReadonlySet<string> = new Set()) {
     this.#upper = upper;
     this.#lower = lower;
+    this.#forced = forced;
   }
 
   async *changes(upperRoot: string, rootComplete: boolean): AsyncGenerator<Change> {
@@ -143,7 +146,7 @@ export class TreeDiff {
         const childListing = await this.#upper.list(childRel, e.source, listing.complete || e.opaque);
         yield* this.#diffDir(childRel, childListing, node);
         this.#stack.pop();
-      } else if (!sameMeta(lm, e.meta)) {
+      } else if (!sameMeta(lm, e.meta) || this.#forced.has(childRel)) {
         yield* this.#emit({ kind: "modify", path: childRel, source: e.source, meta: e.meta });
       }
     }

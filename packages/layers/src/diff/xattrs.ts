@@ -114,7 +114,7 @@ export function escapeForDump(p: string): string {
     if (byte <= 0x20 || byte === 0x5c || byte === 0x7f || byte === 0x3d) out += "\\" + byte.toString(8).padStart(3, "0");
     else out += String.fromCharCode(byte);
   }
-  return Buffer.from(out, "latin1").toString("latin1");
+  return out;
 }
 
 /**

@@ -5,10 +5,10 @@ import { dumpXattrTree, isLayerXattr } from "../xattrs.js";
 
 /**
  * One line per object under `root` (root excluded), sorted: path, type, mode, owner, size,
- * mtime (whole seconds), nlink, symlink target, content sha256, layer xattrs. Two trees with
- * the same description are the same image filesystem.
+ * mtime (whole seconds), nlink (unless `nlink: false`), symlink target, content sha256,
+ * layer xattrs. Two trees with the same description are the same image filesystem.
  */
-export async function describeTree(root: string): Promise<string[]> {
+export async function describeTree(root: string, opts: { nlink?: boolean } = {}): Promise<string[]> {
   const xattrs = await dumpXattrTree(root);
   const out: string[] = [];
   const walk = async (dir: string) => {
@@ -24,7 +24,7 @@ export async function describeTree(root: string): Promise<string[]> {
       const content = st.isFile() ? createHash("sha256").update(await readFile(p)).digest("hex").slice(0, 12) : "";
       const link = st.isSymbolicLink() ? await readlink(p) : "";
       const mtime = st.isSymbolicLink() ? "" : Math.floor(st.mtimeMs / 1000);
-      const nlink = st.isFile() ? st.nlink : "";
+      const nlink = st.isFile() && opts.nlink !== false ? st.nlink : "";
       out.push(
         [path.relative(root, p), type, (st.mode & 0o7777).toString(8), `${st.uid}:${st.gid}`, st.isFile() ? st.size : "", mtime, nlink, link, content, x].join(" "),
       );

@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+// strata benchmarks (issue #3): `npm run bench [-- --quick] [--only b,c] [--no-docker] [--driver overlay|native] [--runs N]`
+// Times strata cold builds (fresh --root, --no-cache) against Docker BuildKit cold builds
+// (`docker builder prune -af` first, --no-cache), plus warm and one-file-change rebuilds and
+// peak RSS where the scenario asks for them. Results: bench/results/*.json (gitignored).
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { BENCH_TMP } from "./lib/fixtures.mjs";
+import { dockerEngine, strataEngine } from "./lib/engines.mjs";
+import { measure, peakRss } from "./lib/hyperfine.mjs";
+import { printTable, ratio, writeSummary } from "./lib/report.mjs";
+import { scenarios } from "./lib/scenarios.mjs";
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const RESULTS = path.join(REPO, "bench/results");
+const BIN = path.join(REPO, "packages/cli/dist/bin.js");
+
+function parseArgs(argv) {
+  const opts = { quick: false, only: undefined, docker: true, driver: undefined, runs: undefined, build: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--quick") opts.quick = true;
+    else if (a === "--no-docker") opts.docker = false;
+    else if (a === "--no-build") opts.build = false;
+    else if (a === "--only") opts.only = argv[++i].split(",");
+    else if (a === "--driver") opts.driver = argv[++i];
+    else if (a === "--runs") opts.runs = Number(argv[++i]);
+    else if (a === "-h" || a === "--help") {
+      console.log("usage: node bench/run.mjs [--quick] [--only a,b,...] [--no-docker] [--no-build] [--driver overlay|native] [--runs N]");
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a}`);
+  }
+  return opts;
+}
+
+function sh(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", cwd: REPO, ...opts });
+  return { ok: r.status === 0, out: `${r.stdout ?? ""}${r.stderr ?? ""}` };
+}
+
+async function prepareEngines(opts) {
+  if (opts.build) {
+    const b = sh("npx", ["tsc", "-b"]);
+    if (!b.ok) console.warn(`warning: npx tsc -b failed; using whatever dist/ exists:\n${b.out.split("\n").slice(-10).join("\n")}`);
+  }
+  const testkit = await import(path.join(REPO, "packages/testkit/dist/index.js"));
+  mkdirSync(BENCH_TMP, { recursive: true });
+  const busyboxTar = path.join(BENCH_TMP, "busybox.tar");
+  await testkit.buildBusyboxArchive(busyboxTar);
+  const engines = [];
+  if (existsSync(BIN)) engines.push(strataEngine({ bin: BIN, root: path.join(BENCH_TMP, "root"), busyboxTar, driver: opts.driver }));
+  else console.warn(`warning: ${BIN} missing: strata columns skipped`);
+  if (opts.docker) {
+    try {
+      await testkit.ensureBusyboxInDocker();
+      engines.push(dockerEngine());
+    } catch (e) {
+      console.warn(`warning: Docker unavailable, BuildKit columns skipped: ${e.message}`);
+    }
+  }
+  return engines;
+}
+
+function runVariant(engine, sc, ctx, variant, runs) {
+  const id = `${sc.id}.${variant}.${engine.name}`;
+  const builds = (noCache) => sc.builds.map((b) => engine.build(ctx, b, { noCache }) + " >/dev/null");
+  const fresh = engine.fresh(ctx, sc.setupBuilds);
+  switch (variant) {
+    case "cold":
+      return measure({ id, prepare: fresh, command: builds(true), runs, resultsDir: RESULTS });
+    case "warm":
+      return measure({ id, setup: [...fresh, ...builds(false)], command: builds(false), runs, resultsDir: RESULTS });
+    case "one-file-change": {
+      const file = path.join(ctx, sc.changeFile);
+      const change = [`date +%s%N > '${file}'`];
+      return measure({ id, setup: [...fresh, ...builds(false)], prepare: change, command: builds(false), runs, resultsDir: RESULTS });
+    }
+    case "rss": {
+      if (engine.name !== "strata") return undefined;
+      const last = sc.builds.at(-1);
+      return peakRss({ id, prepare: [...fresh, ...builds(true).slice(0, -1)], argv: engine.buildArgv(ctx, last, true), resultsDir: RESULTS });
+    }
+  }
+  throw new Error(`unknown variant ${variant}`);
+}
+
+function runParserBench(opts) {
+  const parser = path.join(REPO, "bench/parser.mjs");
+  if (!existsSync(parser)) return undefined;
+  console.log("\n== bench/parser.mjs");
+  const r = spawnSync("node", [parser, ...(opts.quick ? ["--quick"] : [])], { cwd: REPO, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  process.stdout.write(r.stdout ?? "");
+  return { exitCode: r.status, output: r.stdout };
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const runs = opts.runs ?? (opts.quick ? 1 : 3);
+  mkdirSync(RESULTS, { recursive: true });
+  const startedAt = new Date().toISOString();
+  const engines = await prepareEngines(opts);
+  const rows = [];
+  for (const sc of scenarios(REPO)) {
+    if (opts.only && !opts.only.some((o) => sc.id.startsWith(o))) continue;
+    const ctx = await sc.context();
+    if (!existsSync(ctx)) {
+      console.warn(`skipping ${sc.id}: no context at ${ctx}`);
+      continue;
+    }
+    for (const variant of sc.variants) {
+      const row = { id: sc.id, title: sc.title, variant };
+      for (const engine of engines) {
+        console.log(`== ${sc.id} ${variant} ${engine.name} (${runs} run${runs > 1 ? "s" : ""})`);
+        row[engine.name] = runVariant(engine, sc, ctx, variant, runs);
+      }
+      row.ratio = ratio(row.strata, row.buildkit);
+      rows.push(row);
+      writeFileSync(path.join(RESULTS, "partial.json"), JSON.stringify(rows, null, 2));
+    }
+  }
+  for (const e of engines) for (const line of e.cleanup()) spawnSync("bash", ["-c", line]);
+  console.log("");
+  printTable(rows);
+  const parser = runParserBench(opts);
+  const host = { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, kernel: os.release() };
+  const file = writeSummary(RESULTS, { startedAt, host, quick: opts.quick, runs, driver: opts.driver ?? "default", rows, parser });
+  console.log(`\nresults: ${path.relative(REPO, file)}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,68 @@
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { busyboxArchivePath, compareFlattened, ensureBusyboxInDocker, type FlattenedImage } from "@strata/testkit";
+import { loadCases, type CompatCase } from "./harness/cases.js";
+import { cleanupContexts, COMPAT_TMP } from "./harness/context.js";
+import { buildCaseWithDocker } from "./harness/docker-side.js";
+import { COMPAT_IGNORE_PATHS } from "./harness/ignore-paths.js";
+import { requireDockerAndRoot, SKIP_DOCKER } from "./harness/require-docker.js";
+import { ensureCliBuilt } from "./harness/strata-cli.js";
+import { buildCaseWithStrata, loadBusyboxIntoStrata, type StorageDriver } from "./harness/strata-side.js";
+
+const cases = loadCases();
+const CASE_TIMEOUT = 600_000;
+
+describe.skipIf(SKIP_DOCKER)("compat (needs Docker + root)", () => {
+  let outDir: string;
+  const dockerImages = new Map<string, Promise<FlattenedImage>>();
+  /** The Docker side of a case, built once and shared by both storage drivers. */
+  const dockerImage = (c: CompatCase) => {
+    let p = dockerImages.get(c.name);
+    if (!p) {
+      p = buildCaseWithDocker(c, outDir).then((r) => r.image);
+      dockerImages.set(c.name, p);
+    }
+    return p;
+  };
+
+  beforeAll(async () => {
+    await requireDockerAndRoot();
+    await ensureBusyboxInDocker();
+    await mkdir(COMPAT_TMP, { recursive: true });
+    outDir = await mkdtemp(path.join(COMPAT_TMP, "out-"));
+    await ensureCliBuilt();
+  });
+
+  afterAll(async () => {
+    await cleanupContexts();
+    if (outDir && !process.env.STRATA_KEEP_COMPAT_OUTPUT) await rm(outDir, { recursive: true, force: true });
+  });
+
+  it("has at least 22 cases", () => {
+    expect(cases.length).toBeGreaterThanOrEqual(22);
+  });
+
+  describe.each(["overlay", "native"] as StorageDriver[])("storage driver %s", (driver) => {
+    let root: string;
+
+    beforeAll(async () => {
+      root = await mkdtemp(path.join(COMPAT_TMP, `root-${driver}-`));
+      await loadBusyboxIntoStrata(root, driver, (await busyboxArchivePath()).file);
+    });
+
+    afterAll(async () => {
+      if (root && !process.env.STRATA_KEEP_COMPAT_OUTPUT) await rm(root, { recursive: true, force: true });
+    });
+
+    it.each(cases.map((c) => [c.name, c] as const))(
+      "%s: strata matches Docker BuildKit",
+      async (_name, c) => {
+        const docker = await dockerImage(c);
+        const { image: ours } = await buildCaseWithStrata(c, root, driver, outDir);
+        expect(compareFlattened(docker, ours, { ignorePaths: COMPAT_IGNORE_PATHS, names: ["docker", "strata"] })).toEqual([]);
+      },
+      CASE_TIMEOUT,
+    );
+  });
+});

@@ -1,0 +1,53 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import { withLock } from "@strata/testkit";
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+export const STRATA_BIN = path.join(REPO_ROOT, "packages/cli/dist/bin.js");
+
+let built: Promise<void> | undefined;
+
+/**
+ * `npx tsc -b` once per process (serialised across test files by a lock; tsc -b is incremental).
+ * STRATA_TEST_NO_BUILD=1 uses the existing dist/ as it is.
+ */
+export function ensureCliBuilt(): Promise<void> {
+  built ??= withLock("strata-tsc-build", async () => {
+    if (process.env.STRATA_TEST_NO_BUILD === "1") {
+      if (!existsSync(STRATA_BIN)) throw new Error(`${STRATA_BIN} does not exist (STRATA_TEST_NO_BUILD=1 skips npx tsc -b)`);
+      return;
+    }
+    const r = await execa("npx", ["tsc", "-b"], { cwd: REPO_ROOT, reject: false, all: true, timeout: 600_000 });
+    if (r.exitCode !== 0) throw new Error(`npx tsc -b failed (exit ${r.exitCode}):\n${String(r.all).slice(-4000)}`);
+    if (!existsSync(STRATA_BIN)) throw new Error(`${STRATA_BIN} does not exist after npx tsc -b (is the CLI written yet?)`);
+  });
+  return built;
+}
+
+export interface StrataRun {
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `strata --root ROOT [--storage-driver D] args…`; throws with the output on failure. */
+export async function strata(
+  root: string,
+  driver: string | undefined,
+  args: string[],
+  opts: { cwd?: string; timeoutMs?: number } = {},
+): Promise<StrataRun> {
+  const global = ["--root", root, ...(driver ? ["--storage-driver", driver] : [])];
+  const r = await execa("node", [STRATA_BIN, ...global, ...args], {
+    cwd: opts.cwd ?? REPO_ROOT,
+    reject: false,
+    all: true,
+    timeout: opts.timeoutMs ?? 600_000,
+    env: { STRATA_PROGRESS: "plain" },
+  });
+  if (r.exitCode !== 0) {
+    throw new Error(`strata ${[...global, ...args].join(" ")} failed (exit ${r.exitCode}):\n${String(r.all).split("\n").slice(-40).join("\n")}`);
+  }
+  return { stdout: String(r.stdout), stderr: String(r.stderr) };
+}
