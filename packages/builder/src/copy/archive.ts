@@ -1,3 +1,5 @@
+import { chmod, lchown, lstat } from "node:fs/promises";
+import { resolveInRoot } from "@strata/core";
 import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import type { Readable } from "node:stream";
@@ -114,6 +116,7 @@ export async function extractArchive(file: string, compression: Compression, des
   let count = 0;
   const warnings: string[] = [];
   const isRoot = process.getuid?.() === 0;
+  const fixups: EntryAttrs[] = [];
   const owner = attrs.owner && isRoot ? { uid: attrs.owner.uid, gid: attrs.owner.gid } : {};
   const unpack = tar.x({
     cwd: destDir,
@@ -123,8 +126,11 @@ export async function extractArchive(file: string, compression: Compression, des
     preserveOwner: isRoot && !attrs.owner,
     maxDepth: Infinity,
     ...owner,
-    filter: () => {
+    filter: (entryPath, entry) => {
       count++;
+      if ("type" in entry && typeof entry.mode === "number") {
+        fixups.push({ path: entryPath, type: String(entry.type), mode: entry.mode, uid: entry.uid ?? 0, gid: entry.gid ?? 0 });
+      }
       return true;
     },
     onwarn: (code, message) => {
@@ -142,5 +148,32 @@ export async function extractArchive(file: string, compression: Compression, des
   if (warnings.some((w) => w.startsWith("TAR_BAD_ARCHIVE") || w.startsWith("TAR_ABORT"))) {
     throw copyFailed("INVALID_ARGUMENT", `failed to extract archive ${file}: ${warnings.join("; ")}`);
   }
+  if (isRoot) await restoreOwnersAndModes(destDir, fixups, attrs.owner);
   return count;
+}
+
+interface EntryAttrs {
+  path: string;
+  type: string;
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+/**
+ * node-tar chmods before it chowns (which clears setuid/setgid) and never chowns symlinks; Docker
+ * keeps both. Re-applies owner (then mode, so the special bits survive) from each header, never
+ * following a link: every path is resolved inside `destDir` with its last component unfollowed.
+ */
+async function restoreOwnersAndModes(destDir: string, entries: EntryAttrs[], owner: WriteAttrs["owner"]): Promise<void> {
+  for (const e of entries) {
+    if (e.type === "Link") continue;
+    const target = await resolveInRoot(destDir, e.path, false);
+    const st = await lstat(target).catch(() => undefined);
+    if (!st) continue;
+    const uid = owner?.uid ?? e.uid;
+    const gid = owner?.gid ?? e.gid;
+    if (st.uid !== uid || st.gid !== gid) await lchown(target, uid, gid);
+    if (!st.isSymbolicLink() && (st.mode & 0o7777) !== (e.mode & 0o7777)) await chmod(target, e.mode & 0o7777);
+  }
 }

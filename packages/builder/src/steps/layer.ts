@@ -66,7 +66,8 @@ async function buildLayer(ctx: BuildContext, state: StageState, mutate: (mounts:
     await mutate(upper);
     ctx.signal?.throwIfAborted();
     let lower: Mount[] = [];
-    if (snapshotter.driver === "native" && state.snapshot) {
+    // The differ reads only the overlay upperdir, but checks each candidate against the lower.
+    if (state.snapshot) {
       lowerKey = `${key}-lower`;
       lower = await snapshotter.view(lowerKey, state.snapshot, { labels: activeLabels() });
     }
