@@ -14,7 +14,7 @@ export type { ContextHasher, ContextHasherOptions, ChecksumOptions, HasherCounte
 export { CONTEXT_CHECKSUM_VERSION, compactChecksum, digestEntries } from "./context-checksum.js";
 export type { ContextChecksum, ContextEntry, Owner, CompactChecksum, CompactEntry } from "./context-checksum.js";
 export type { IgnoreFilter } from "./exclude.js";
-export { hasWildcard, matchSegment } from "./wildcard.js";
+export { compileGoPattern, goMatch, hasWildcard, matchSegment } from "./wildcard.js";
 export { KEY_VERSION, stepKey, keyOf } from "./step-key.js";
 export type { KeyPreimage, StepInput, StepKeyInput } from "./step-key.js";
 export { explainPreimages } from "./explain-miss.js";

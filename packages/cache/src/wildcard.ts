@@ -1,74 +1,80 @@
 import { StrataError } from "@strata/core";
 
-/** True when a COPY source has Go `filepath.Match` meta characters (`*`, `?`, `[`, `\`). */
+/** True when a COPY source has Go `filepath.Match` meta characters (`*`, `?`, `[`, `\`). One matcher serves COPY and the cache checksum, so both always select the same files. */
 export const hasWildcard = (s: string): boolean => /[*?[\\]/.test(s);
 
-const compiled = new Map<string, RegExp>();
+const cache = new Map<string, RegExp>();
 
 /**
- * Match one path segment against one Go `filepath.Match` pattern segment: `*` any run of
- * characters, `?` one character, `[a-z]` / `[^a-z]` classes, `\x` a literal x.
- * A malformed pattern throws INVALID_ARGUMENT, as Go returns ErrBadPattern.
+ * Compile one Go `filepath.Match` pattern (one path segment or a whole path) to an anchored RegExp:
+ * `*` and `?` never match "/", `[^a-z]` classes, `\\` escapes. Invalid patterns throw, as Go's ErrBadPattern.
  */
-export function matchSegment(pattern: string, name: string): boolean {
-  let re = compiled.get(pattern);
-  if (!re) {
-    re = compileSegment(pattern);
-    compiled.set(pattern, re);
-  }
-  return re.test(name);
-}
-
-function compileSegment(pattern: string): RegExp {
-  let out = "^";
+export function compileGoPattern(pattern: string): RegExp {
+  const hit = cache.get(pattern);
+  if (hit) return hit;
+  let re = "^";
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;
-    if (c === "*") out += "[^/]*";
-    else if (c === "?") out += "[^/]";
+    if (c === "*") re += "[^/]*";
+    else if (c === "?") re += "[^/]";
     else if (c === "\\") {
       if (++i >= pattern.length) throw badPattern(pattern);
-      out += literal(pattern[i]!);
+      re += escapeRe(pattern[i]!);
     } else if (c === "[") {
-      const close = readClass(pattern, i + 1);
-      out += close.regex;
-      i = close.end;
-    } else out += literal(c);
+      const [cls, end] = compileClass(pattern, i + 1);
+      re += cls;
+      i = end;
+    } else re += escapeRe(c);
   }
-  return new RegExp(out + "$", "su");
+  const out = new RegExp(re + "$", "s");
+  cache.set(pattern, out);
+  return out;
 }
 
-/** Parse a class body starting after "[", returning its regex and the index of "]". */
-function readClass(pattern: string, start: number): { regex: string; end: number } {
+export function goMatch(pattern: string, name: string): boolean {
+  return compileGoPattern(pattern).test(name);
+}
+
+/** Compile a class starting after "[", returning the regex text and the index of the closing "]". */
+function compileClass(pattern: string, start: number): [string, number] {
   let i = start;
-  const negate = pattern[i] === "^";
-  if (negate) i++;
-  const parts: string[] = [];
-  const char = (): string => {
+  let negate = false;
+  if (pattern[i] === "^") {
+    negate = true;
+    i++;
+  }
+  const ranges: string[] = [];
+  const readChar = (): string => {
     let ch = pattern[i];
     if (ch === undefined || ch === "-" || ch === "]") throw badPattern(pattern);
-    if (ch === "\\") ch = pattern[++i];
-    if (ch === undefined) throw badPattern(pattern);
+    if (ch === "\\") {
+      ch = pattern[++i];
+      if (ch === undefined) throw badPattern(pattern);
+    }
     i++;
     return ch;
   };
   do {
-    const lo = char();
+    const lo = readChar();
     let hi = lo;
     if (pattern[i] === "-") {
       i++;
-      hi = char();
+      hi = readChar();
       if (hi < lo) throw badPattern(pattern);
     }
-    parts.push(lo === hi ? classChar(lo) : `${classChar(lo)}-${classChar(hi)}`);
+    ranges.push(lo === hi ? escapeClass(lo) : `${escapeClass(lo)}-${escapeClass(hi)}`);
   } while (i < pattern.length && pattern[i] !== "]");
   if (pattern[i] !== "]") throw badPattern(pattern);
-  return { regex: negate ? `[^/${parts.join("")}]` : `(?!/)[${parts.join("")}]`, end: i };
+  // A negated class still never matches the separator, as in Go.
+  return [negate ? `[^/${ranges.join("")}]` : `(?!/)[${ranges.join("")}]`, i];
 }
 
-const literal = (c: string): string => c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-const classChar = (c: string): string => c.replace(/[\]\\^\-[]/g, "\\$&");
+const escapeRe = (c: string): string => c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+const escapeClass = (c: string): string => c.replace(/[\]\\^\-[]/g, "\\$&");
 
-const badPattern = (pattern: string): StrataError =>
-  new StrataError("INVALID_ARGUMENT", `syntax error in source pattern: ${pattern}`, {
-    hint: "COPY sources use Go filepath.Match patterns: *, ?, [a-z], [^a-z] and \\ escapes",
-  });
+function badPattern(pattern: string): StrataError {
+  return new StrataError("INVALID_ARGUMENT", `COPY failed: syntax error in pattern: ${pattern}`);
+}
+
+/** One path segment against one pattern segment (the context walk matches segment by segment). */
+export const matchSegment = goMatch;

@@ -2,7 +2,7 @@ import { writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseChmod } from "./chmod.js";
-import { goMatch } from "./go-match.js";
+import { goMatch } from "@strata/cache";
 import { resolveOwner } from "./owner.js";
 import { readDockerignore } from "./ignore.js";
 import { tempDir } from "./testsuite/fixtures.js";

@@ -3,7 +3,7 @@ import type { Stats } from "node:fs";
 import path from "node:path";
 import { cleanPath, errnoCode, resolveInRoot } from "@strata/core";
 import { sourceNotFound } from "./errors.js";
-import { compileGoPattern, hasWildcard } from "./go-match.js";
+import { compileGoPattern, hasWildcard } from "@strata/cache";
 
 /** One resolved source: an explicit path or one wildcard match. */
 export interface SourceItem {
