@@ -8,17 +8,22 @@ import { mountPointsUnder, unmount } from "./rootfs-mount.js";
 import type { RuncCli } from "./runc-cli.js";
 
 /**
- * Undoes what runs of a process that died (SIGKILL, power loss) left under `stateDir`, in
- * the order they were made: containers first (so nothing holds the mounts), then per bundle
- * its mount stubs (the rootfs is still mounted or is a plain directory), its rootfs mount
- * and the bundle itself; finally any other mount below `stateDir`.
+ * Undoes what runs of a process that died (SIGKILL, power loss) left under `stateDir`. Runs
+ * of live processes (a concurrent build on the same store) are never touched: a bundle is
+ * named `<pid>-<hex>` and only bundles whose pid is gone are cleaned, in the order they were
+ * made: the container first (so nothing holds the mounts), then its mount stubs (the rootfs
+ * is still mounted or is a plain directory), its rootfs mount and the bundle itself. With no
+ * such bundle, no process is started at all.
  */
-export async function removeLeftovers(stateDir: string, layout: StateLayout, runc: () => Promise<RuncCli>): Promise<void> {
+export async function removeLeftovers(_stateDir: string, layout: StateLayout, runc: () => Promise<RuncCli>): Promise<void> {
+  const dead = (await readdirIfExists(layout.bundles)).filter((name) => !ownerAlive(name));
+  if (dead.length === 0) return;
   if (existsSync(layout.runcRoot)) {
     const cli = await runc();
-    for (const id of await cli.list()) await cli.deleteForce(id);
+    const containers = new Set(await cli.list());
+    for (const id of dead) if (containers.has(id)) await cli.deleteForce(id);
   }
-  for (const name of await readdirIfExists(layout.bundles)) {
+  for (const name of dead) {
     const bundle = path.join(layout.bundles, name);
     const stubs = await loadMountStubs(bundle);
     if (stubs) await removeMountStubs(stubs);
@@ -26,5 +31,16 @@ export async function removeLeftovers(stateDir: string, layout: StateLayout, run
     if (stubs) await dropCopyUps(stubs.copyUps);
     await removeBundle(bundle);
   }
-  for (const point of await mountPointsUnder(stateDir)) await unmount(point);
+}
+
+/** Whether the process that owns a bundle (`<pid>-<hex>`) still runs; unnamed ones count as dead. */
+function ownerAlive(bundleName: string): boolean {
+  const pid = Number(/^(\d+)-/.exec(bundleName)?.[1]);
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

@@ -31,7 +31,7 @@ export async function runInBundle(ctx: BundleContext, spec: RunSpec, io: RunIO, 
   const user = await resolveUser(ctx.root.path, spec.user);
   const cwd = cleanPath(spec.cwd || "/");
   await ensureWorkingDirectory(ctx.root.path, cwd);
-  const hostname = spec.hostname ?? ctx.id.slice(0, 12);
+  const hostname = spec.hostname ?? ctx.id.replace(/^\d+-/, "").slice(0, 12);
   const etc = await writeEtcFiles(ctx.bundle, hostname, ctx.resolvConf);
   const binds = bindMounts(etc, spec.mounts ?? []);
   const topLevel = SYSTEM_MOUNTS.filter((m) => path.posix.dirname(m.destination) === "/");

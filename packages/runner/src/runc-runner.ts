@@ -47,7 +47,8 @@ export function createRuncRunner(opts: RuncRunnerOptions): RuncRunner {
       try {
         const cli = await getRunc();
         resolvConf ??= readHostResolvConf();
-        const id = randomHex(32);
+        // The owner's pid in the id lets cleanup() tell a crashed run from a concurrent one.
+        const id = `${process.pid}-${randomHex(16)}`;
         const bundle = await createBundle(layout, id);
         try {
           const root = await mountRootfs(spec.rootfs, path.join(bundle, "rootfs"));

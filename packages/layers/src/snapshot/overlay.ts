@@ -3,7 +3,8 @@ import path from "node:path";
 import { StrataError, type Mount } from "@strata/core";
 import type { Snapshotter } from "../types.js";
 import { overlayAvailable } from "../mount/overlay-probe.js";
-import type { SnapshotLayout } from "./layout.js";
+import { SnapshotLayout } from "./layout.js";
+import { MetadataStore } from "./metadata.js";
 import type { SnapshotRecord } from "./metadata.js";
 import { createSnapshotterWith, type SnapshotDriver } from "./snapshotter-core.js";
 import { diskUsage } from "./usage.js";
@@ -14,7 +15,9 @@ import { diskUsage } from "./usage.js";
  * Needs root and a filesystem overlay accepts (see `overlayAvailable`).
  */
 export async function createOverlaySnapshotter(root: string): Promise<Snapshotter> {
-  if (!(await overlayAvailable(root))) {
+  // A root that already holds overlay snapshots has mounted them before: skip the probe mount.
+  const recorded = (await new MetadataStore(new SnapshotLayout(root).metadataFile).read()).driver;
+  if (recorded !== "overlay" && !(await overlayAvailable(root))) {
     throw new StrataError("FAILED_PRECONDITION", `overlay snapshotter: cannot mount overlay on the filesystem of ${path.resolve(root)}`, {
       hint: "run as root on a filesystem overlay supports as upper (ext4, xfs, btrfs; not overlay or nfs), or use the native snapshotter",
     });
