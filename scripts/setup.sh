@@ -22,7 +22,9 @@ if ((${#missing[@]})); then
 fi
 
 if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
-  npm ci --no-audit --no-fund
+  # npm 11.19 writes lock files without other platforms' optional packages (turbo's
+  # binaries) and then its own `npm ci` rejects them; `npm install` honours the same lock.
+  npm ci --no-audit --no-fund 2>/dev/null || npm install --no-audit --no-fund
 fi
 npx tsc -b
 mkdir -p examples/.base
