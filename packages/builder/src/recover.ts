@@ -1,15 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { execa } from "execa";
+import { processAlive } from "@strata/core";
 import type { Snapshotter } from "@strata/layers";
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-};
 
 /**
  * Undoes what an interrupted build (SIGKILL, power loss) left behind: mounts under the store
@@ -29,7 +22,7 @@ export async function recoverInterruptedBuilds(root: string, snapshotter: Snapsh
   const orphans: string[] = [];
   await snapshotter.walk((info) => {
     const pid = Number(info.labels["strata.io/build-pid"]);
-    if (info.kind !== "committed" && pid && !alive(pid)) orphans.push(info.name);
+    if (info.kind !== "committed" && pid && !processAlive(pid)) orphans.push(info.name);
   });
   for (const key of orphans) await snapshotter.remove(key).catch(() => {});
   await snapshotter.cleanup();
@@ -38,5 +31,5 @@ export async function recoverInterruptedBuilds(root: string, snapshotter: Snapsh
 /** Temporary mounts live under directories named with the owning pid (`…-<pid>-…`). */
 async function mountOwnerAlive(target: string): Promise<boolean> {
   const m = /-(\d+)-[0-9a-f]+/.exec(target);
-  return m ? alive(Number(m[1])) : false;
+  return m ? processAlive(Number(m[1])) : false;
 }

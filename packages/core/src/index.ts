@@ -6,3 +6,4 @@ export * from "./progress.js";
 export * from "./paths.js";
 export * from "./reference.js";
 export * from "./atomic.js";
+export * from "./process.js";

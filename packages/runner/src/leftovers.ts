@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { ownerPid, processAlive } from "@strata/core";
 import path from "node:path";
 import { loadMountStubs, removeBundle, type StateLayout } from "./bundle.js";
 import { removeMountStubs } from "./mount-stubs.js";
@@ -16,7 +17,7 @@ import type { RuncCli } from "./runc-cli.js";
  * such bundle, no process is started at all.
  */
 export async function removeLeftovers(_stateDir: string, layout: StateLayout, runc: () => Promise<RuncCli>): Promise<void> {
-  const dead = (await readdirIfExists(layout.bundles)).filter((name) => !ownerAlive(name));
+  const dead = (await readdirIfExists(layout.bundles)).filter((name) => !processAlive(ownerPid(name) ?? 0));
   if (dead.length === 0) return;
   if (existsSync(layout.runcRoot)) {
     const cli = await runc();
@@ -30,17 +31,5 @@ export async function removeLeftovers(_stateDir: string, layout: StateLayout, ru
     for (const point of await mountPointsUnder(bundle)) await unmount(point);
     if (stubs) await dropCopyUps(stubs.copyUps);
     await removeBundle(bundle);
-  }
-}
-
-/** Whether the process that owns a bundle (`<pid>-<hex>`) still runs; unnamed ones count as dead. */
-function ownerAlive(bundleName: string): boolean {
-  const pid = Number(/^(\d+)-/.exec(bundleName)?.[1]);
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }

@@ -1,11 +1,10 @@
 import { open, readdir, readFile, rm, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
-import { StrataError, errnoCode, isDigest, sha256, type Digest } from "@strata/core";
+import { ownerPid, processAlive, StrataError, errnoCode, isDigest, sha256, type Digest } from "@strata/core";
 import { IngestWriter, touchBlob } from "./content-writer.js";
 import { fsError } from "./fs-errors.js";
 import { blobPathIn, layoutPaths } from "./layout.js";
-import { ownerPid, pidAlive } from "./pid.js";
 import type { ContentInfo, ContentStore, ContentWriter } from "./types.js";
 
 /** A content store over the OCI image layout at `root` (blobs/sha256/<hex>, writes via ingest/). */
@@ -144,7 +143,7 @@ export async function cleanIngest(root: string): Promise<void> {
   const dir = layoutPaths(root).ingest;
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     const pid = ownerPid(name);
-    if (pid !== undefined && pidAlive(pid)) continue;
+    if (pid !== undefined && processAlive(pid)) continue;
     await rm(path.join(dir, name), { recursive: true, force: true });
   }
 }

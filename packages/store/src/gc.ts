@@ -1,10 +1,9 @@
 import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { StrataError, type Descriptor, type Digest, type Manifest } from "@strata/core";
+import { ownerPid, processAlive, StrataError, type Descriptor, type Digest, type Manifest } from "@strata/core";
 import { readIndex } from "./index-file.js";
 import { layoutPaths } from "./layout.js";
 import { withStoreLock } from "./lock.js";
-import { ownerPid, pidAlive } from "./pid.js";
 import type { Store } from "./store.js";
 
 /**
@@ -61,7 +60,7 @@ async function oldestLiveLease(root: string): Promise<number | undefined> {
   let oldest: number | undefined;
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     const pid = ownerPid(name);
-    if (pid === undefined || !pidAlive(pid)) {
+    if (pid === undefined || !processAlive(pid)) {
       await rm(path.join(dir, name), { force: true });
       continue;
     }

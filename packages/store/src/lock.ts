@@ -3,10 +3,9 @@ import { hostname } from "node:os";
 import { open, readFile, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { StrataError, errnoCode } from "@strata/core";
+import { processAlive, StrataError, errnoCode } from "@strata/core";
 import { fsError } from "./fs-errors.js";
 import { layoutPaths } from "./layout.js";
-import { pidAlive } from "./pid.js";
 
 /**
  * Store-wide advisory lock: `root/lock` created with O_EXCL holding "<pid> <host>".
@@ -82,7 +81,7 @@ async function isStale(file: string, holder: string): Promise<boolean> {
     return st !== undefined && Date.now() - st.mtimeMs > BREAKER_STALE_MS;
   }
   if (host !== undefined && host !== hostname()) return false; // cannot check a pid on another host
-  return !pidAlive(Number(pidText));
+  return !processAlive(Number(pidText));
 }
 
 async function breakStaleLock(file: string, staleContent: string): Promise<void> {

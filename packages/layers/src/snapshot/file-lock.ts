@@ -1,7 +1,6 @@
 import { open, readFile, unlink } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { StrataError, errnoCode } from "@strata/core";
-import { isProcessAlive } from "./process-alive.js";
+import { processAlive, StrataError, errnoCode } from "@strata/core";
 
 export interface FileLockOptions {
   /** Give up after this many milliseconds of waiting. */
@@ -57,7 +56,7 @@ async function breakIfStale(lockPath: string): Promise<boolean> {
     return errnoCode(e) === "ENOENT"; // released meanwhile: retry at once
   }
   // An empty file is a lock being written right now, not a stale one.
-  if (!Number.isInteger(owner) || owner <= 0 || isProcessAlive(owner)) return false;
+  if (!Number.isInteger(owner) || owner <= 0 || processAlive(owner)) return false;
   // Re-read just before deleting to narrow the window where another waiter broke it and took it.
   const again = await readFile(lockPath, "utf8").catch(() => "");
   if (again !== String(owner)) return false;

@@ -1,8 +1,8 @@
+import { processAlive } from "@strata/core";
 import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { TEMP_PREFIX, isSnapshotId, type SnapshotLayout } from "./layout.js";
 import type { MetadataStore } from "./metadata.js";
-import { isProcessAlive } from "./process-alive.js";
 
 /**
  * Deletes what no metadata refers to: snapshot directories whose id is unknown (a crash
@@ -30,5 +30,5 @@ function isAbandonedTemp(entry: string, full: string, inFlight: ReadonlySet<stri
   if (!entry.startsWith(TEMP_PREFIX)) return false;
   const pid = Number.parseInt(entry.slice(TEMP_PREFIX.length), 10);
   if (pid === process.pid) return !inFlight.has(full);
-  return !Number.isInteger(pid) || !isProcessAlive(pid);
+  return !Number.isInteger(pid) || !processAlive(pid);
 }
