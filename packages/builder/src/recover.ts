@@ -1,23 +1,16 @@
-import { readFile } from "node:fs/promises";
-import { execa } from "execa";
 import { processAlive } from "@strata/core";
-import type { Snapshotter } from "@strata/layers";
-
+import { mountPointsUnder, unmount, type Snapshotter } from "@strata/layers";
 
 /**
  * Undoes what an interrupted build (SIGKILL, power loss) left behind: mounts under the store
- * root and active snapshots whose build process is gone. Committed data is never touched.
+ * root and active snapshots whose build process is gone. Committed data is never touched, and
+ * neither is anything of a live build sharing the store.
  */
 export async function recoverInterruptedBuilds(root: string, snapshotter: Snapshotter): Promise<void> {
-  const mountinfo = await readFile("/proc/self/mountinfo", "utf8").catch(() => "");
-  const stale = mountinfo
-    .split("\n")
-    .map((l) => l.split(" ")[4]?.replace(/\\040/g, " "))
-    .filter((m): m is string => !!m && m.startsWith(`${root}/`))
-    .sort((a, b) => b.length - a.length);
-  for (const target of stale) {
-    if (await mountOwnerAlive(target)) continue;
-    await execa("umount", ["-l", target], { reject: false });
+  for (const target of await mountPointsUnder(root)) {
+    if (target === root) continue;
+    const owner = ownerOfPath(target.slice(root.length));
+    if (owner !== undefined && !processAlive(owner)) await unmount(target);
   }
   const orphans: string[] = [];
   await snapshotter.walk((info) => {
@@ -28,8 +21,14 @@ export async function recoverInterruptedBuilds(root: string, snapshotter: Snapsh
   await snapshotter.cleanup();
 }
 
-/** Temporary mounts live under directories named with the owning pid (`…-<pid>-…`). */
-async function mountOwnerAlive(target: string): Promise<boolean> {
-  const m = /-(\d+)-[0-9a-f]+/.exec(target);
-  return m ? processAlive(Number(m[1])) : false;
+/**
+ * Temporary directories are named with their owner's pid: `run-<pid>-<hex>`, `<pid>-<hex>`.
+ * A mount whose owner cannot be told is left alone: it may belong to a live build.
+ */
+function ownerOfPath(rel: string): number | undefined {
+  for (const part of rel.split("/")) {
+    const m = /(?:^|-)(\d+)-[0-9a-zA-Z]{6,}$/.exec(part);
+    if (m) return Number(m[1]);
+  }
+  return undefined;
 }

@@ -5,7 +5,7 @@ import { loadMountStubs, removeBundle, type StateLayout } from "./bundle.js";
 import { removeMountStubs } from "./mount-stubs.js";
 import { dropCopyUps } from "./overlay-copy-ups.js";
 import { readdirIfExists } from "./paths.js";
-import { mountPointsUnder, unmount } from "./rootfs-mount.js";
+import { mountPointsUnder, unmount } from "@strata/layers";
 import type { RuncCli } from "./runc-cli.js";
 
 /**

@@ -1,4 +1,4 @@
-import { lstat, mkdir, readFile } from "node:fs/promises";
+import { lstat, mkdir } from "node:fs/promises";
 import { StrataError, type Mount } from "@strata/core";
 import { mountAll, unmount } from "@strata/layers";
 
@@ -31,19 +31,6 @@ export async function mountRootfs(mounts: readonly Mount[], target: string): Pro
     await unmount(target);
   };
   return { path: target, readonly: false, release };
-}
-
-/** Mount points at or below `dir`, deepest first (from /proc/self/mountinfo). */
-export async function mountPointsUnder(dir: string): Promise<string[]> {
-  const text = await readFile("/proc/self/mountinfo", "utf8");
-  const prefix = dir.endsWith("/") ? dir : `${dir}/`;
-  const points = text
-    .split("\n")
-    .map((line) => line.split(" ")[4])
-    .filter((p): p is string => p !== undefined)
-    .map((p) => p.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8))))
-    .filter((p) => p === dir || p.startsWith(prefix));
-  return points.sort((a, b) => b.length - a.length);
 }
 
 async function isDirectory(p: string): Promise<boolean> {

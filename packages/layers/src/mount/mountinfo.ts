@@ -14,6 +14,17 @@ export async function mountsMentioning(dir: string): Promise<{ mountPoint: strin
     .reverse();
 }
 
+/** Mount points at or below `dir` (exact path prefix), deepest first, ready to unmount in order. */
+export async function mountPointsUnder(dir: string): Promise<string[]> {
+  const text = await readFile("/proc/self/mountinfo", "utf8").catch(() => "");
+  const prefix = dir.endsWith("/") ? dir : `${dir}/`;
+  return text
+    .split("\n")
+    .map((line) => unescapeOctal(line.split(" ")[4] ?? ""))
+    .filter((p) => p === dir || p.startsWith(prefix))
+    .sort((a, b) => b.length - a.length);
+}
+
 /**
  * For test teardown: unmounts whatever still mentions `dir` and returns what it found,
  * so a leak is both reported and kept from breaking the removal of `dir`.
