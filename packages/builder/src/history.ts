@@ -1,10 +1,7 @@
+import { goQuote } from "@strata/dockerfile";
+
 /** `created_by` texts exactly as BuildKit writes them into image history. */
 export const HISTORY_COMMENT = "buildkit.dockerfile.v0";
-
-/** Go's %q for one string. */
-export function goQuote(s: string): string {
-  return JSON.stringify(s).replace(/\\u00([0-7][0-9a-f])/g, "\\x$1");
-}
 
 /** Go's %q for a []string: ["a" "b"]. */
 export const goQuoteList = (items: readonly string[]): string => `[${items.map(goQuote).join(" ")}]`;

@@ -1,3 +1,4 @@
+import { HISTORY_COMMENT } from "../history.js";
 import { StrataError } from "@strata/core";
 import { expandInstruction, expandWord, parseDockerfile, type Instruction, type Stage } from "@strata/dockerfile";
 import type { BuildContext } from "../context.js";
@@ -74,7 +75,7 @@ function declareArgs(
     state.args.set(key, v);
     parts.push(v === undefined ? key : `${key}=${v}`);
   }
-  addHistory(state, { created_by: `ARG ${parts.join(" ")}`, comment: "buildkit.dockerfile.v0", empty_layer: true });
+  addHistory(state, { created_by: `ARG ${parts.join(" ")}`, comment: HISTORY_COMMENT, empty_layer: true });
 }
 
 function parseTrigger(trigger: string, file: string, line: number): Instruction {

@@ -1,3 +1,4 @@
+import { HISTORY_COMMENT } from "../history.js";
 import { chainId, randomHex, type Digest } from "@strata/core";
 import type { CacheRecord } from "@strata/cache";
 import type { BuildContext } from "../context.js";
@@ -21,7 +22,7 @@ export async function applyCachedLayer(ctx: BuildContext, state: StageState, rec
   state.snapshot = name;
   state.layers.push({ mediaType: layer.mediaType, digest: layer.digest, size: layer.size });
   state.config.rootfs.diff_ids = [...state.config.rootfs.diff_ids, diffId];
-  (state.config.history ??= []).push({ created: ctx.req.sourceDateEpoch !== undefined ? ctx.created : record.created, created_by: createdBy, comment: "buildkit.dockerfile.v0" });
+  (state.config.history ??= []).push({ created: ctx.req.sourceDateEpoch !== undefined ? ctx.created : record.created, created_by: createdBy, comment: HISTORY_COMMENT });
   return true;
 }
 

@@ -1,3 +1,4 @@
+import { HISTORY_COMMENT } from "../history.js";
 import { chainId, randomHex, type Digest, type Mount } from "@strata/core";
 import { stepKey, type StepInput } from "@strata/cache";
 import type { BuildContext } from "../context.js";
@@ -51,7 +52,7 @@ export async function layerStep(
   state.snapshot = layer.snapshot;
   state.layers.push(layer.descriptor);
   state.config.rootfs.diff_ids = [...state.config.rootfs.diff_ids, layer.diffId];
-  (state.config.history ??= []).push({ created, created_by: spec.createdBy, comment: "buildkit.dockerfile.v0" });
+  (state.config.history ??= []).push({ created, created_by: spec.createdBy, comment: HISTORY_COMMENT });
   await cache.save(key, { snapshot: layer.snapshot, layer: layer.descriptor, diffId: layer.diffId, created }, preimage);
   await cache.rememberStep(info.identity, preimage);
 }

@@ -1,6 +1,6 @@
 import { StrataError, type ImageConfig } from "@strata/core";
 import type { Instruction } from "@strata/dockerfile";
-import { goList, goQuoteList, healthcheckText } from "../history.js";
+import { HISTORY_COMMENT, goList, goQuoteList, healthcheckText } from "../history.js";
 import { DEFAULT_SHELL, addHistory, setEnv, type StageState } from "../stage/state.js";
 import { parseExposedPorts } from "./ports.js";
 
@@ -83,7 +83,7 @@ export function applyMetadata(state: StageState, instr: MetadataInstruction): vo
   }
   // BuildKit records no history entry for ONBUILD.
   if (instr.kind !== "onbuild") {
-    addHistory(state, { created_by: createdBy, comment: "buildkit.dockerfile.v0", empty_layer: true });
+    addHistory(state, { created_by: createdBy, comment: HISTORY_COMMENT, empty_layer: true });
   }
 }
 
