@@ -1,4 +1,4 @@
-import { Hasher, MediaType, randomHex, StrataError, type Mount } from "@strata/core";
+import { MediaType, randomHex, type Mount } from "@strata/core";
 import { withMounted } from "../mount/index.js";
 import type { CompareOptions, Differ, LayerBlob } from "../types.js";
 import type { Change } from "./change.js";
@@ -59,7 +59,10 @@ export function createDiffer(content: LayerContentStore): Differ {
   };
 }
 
-/** Streams the layer for `changes` into the store, hashing in the same pass. */
+/**
+ * Streams the layer for `changes` into the store. The content writer hashes while it writes,
+ * so its committed digest is the diffID: the layer is hashed once, in the same pass.
+ */
 export async function writeLayer(
   content: LayerContentStore,
   changes: AsyncIterable<Change>,
@@ -73,16 +76,10 @@ export async function writeLayer(
     }
   }
   const writer = await content.writer({ ref: `layer-${randomHex(8)}` });
-  const hasher = new Hasher();
   try {
-    for await (const chunk of layerTar(counted(), opts)) {
-      hasher.update(chunk);
-      await writer.write(chunk);
-    }
-    const digest = hasher.digest();
-    const info = await writer.commit({ digest, size: hasher.size });
-    if (info.digest !== digest) throw new StrataError("DIGEST_MISMATCH", `layer ${digest}: store committed ${info.digest}`);
-    return { descriptor: { mediaType: MediaType.ociLayer, digest, size: hasher.size }, diffId: digest, empty: count === 0 };
+    for await (const chunk of layerTar(counted(), opts)) await writer.write(chunk);
+    const { digest, size } = await writer.commit();
+    return { descriptor: { mediaType: MediaType.ociLayer, digest, size }, diffId: digest, empty: count === 0 };
   } catch (e) {
     await writer.abort().catch(() => {});
     throw e;
