@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Mount } from "@strata/core";
 import { createRuncRunner, type RuncRunner } from "./runc-runner.js";
 import { tempDir, writeBusyboxRootfs } from "./testsuite/busybox-rootfs.js";
-import { expectOnlyMountPointDirsAdded, hasRunc, mountsUnder, overlayView, runcList, snapshot, tree, type Snapshot } from "./testsuite/run-helpers.js";
+import { expectOnlyMountPointDirsAdded, hasRunc, mountsUnder, overlayView, runcList, snapshot, tree, type Snapshot, requireRootAndRunc } from "./testsuite/run-helpers.js";
 
-const canRun = process.getuid?.() === 0 && hasRunc();
 
-describe.skipIf(!canRun)("abort and crash recovery (real runc, real overlay)", () => {
+describe("abort and crash recovery (real runc, real overlay)", () => {
+  beforeAll(requireRootAndRunc);
   let base: { dir: string; dispose(): Promise<void> };
   let lower: string;
   let lowerBefore: Snapshot;

@@ -4,11 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Mount } from "@strata/core";
 import { createRuncRunner, type RuncRunner } from "./runc-runner.js";
 import { tempDir, writeBusyboxRootfs } from "./testsuite/busybox-rootfs.js";
-import { expectOnlyMountPointDirsAdded, hasRunc, mountsUnder, overlayView, snapshot, tree } from "./testsuite/run-helpers.js";
+import { expectOnlyMountPointDirsAdded, hasRunc, mountsUnder, overlayView, snapshot, tree, requireRootAndRunc } from "./testsuite/run-helpers.js";
 
-const canRun = process.getuid?.() === 0 && hasRunc();
 
-describe.skipIf(!canRun)("what a run leaves in its rootfs (real runc, real overlay)", () => {
+describe("what a run leaves in its rootfs (real runc, real overlay)", () => {
+  beforeAll(requireRootAndRunc);
   let base: { dir: string; dispose(): Promise<void> };
   let runner: RuncRunner;
 

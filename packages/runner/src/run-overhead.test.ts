@@ -8,9 +8,8 @@ import { writeEtcFiles } from "./etc-files.js";
 import { bindMounts, ociSpec } from "./oci-spec.js";
 import { createRuncRunner, type RuncRunner } from "./runc-runner.js";
 import { tempDir, writeBusyboxRootfs } from "./testsuite/busybox-rootfs.js";
-import { hasRunc } from "./testsuite/run-helpers.js";
+import { hasRunc, requireRootAndRunc } from "./testsuite/run-helpers.js";
 
-const canRun = process.getuid?.() === 0 && hasRunc();
 const run = promisify(execFile);
 
 const median = (samples: number[]) => [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
@@ -33,7 +32,8 @@ async function interleavedMedians(rounds: number, variants: Record<string, (i: n
  * shaped like an unpacked image: /proc, /sys, /dev and /etc exist, mtimes are whole seconds.
  * Reproduce with `ROUNDS=40 npx vitest run packages/runner/src/run-overhead` (default 10 rounds).
  */
-describe.skipIf(!canRun)("run overhead (real runc)", () => {
+describe("run overhead (real runc)", () => {
+  beforeAll(requireRootAndRunc);
   let base: { dir: string; dispose(): Promise<void> };
   let runner: RuncRunner;
   let lower: string;

@@ -4,11 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Mount } from "@strata/core";
 import { createRuncRunner, type RuncRunner } from "./runc-runner.js";
 import { tempDir, writeBusyboxRootfs } from "./testsuite/busybox-rootfs.js";
-import { capture, expectOnlyMountPointDirsAdded, hasRunc, mountsUnder, runcList, snapshot } from "./testsuite/run-helpers.js";
+import { capture, expectOnlyMountPointDirsAdded, hasRunc, mountsUnder, runcList, snapshot, requireRootAndRunc } from "./testsuite/run-helpers.js";
 
-const canRun = process.getuid?.() === 0 && hasRunc();
 
-describe.skipIf(!canRun)("createRuncRunner (real runc)", () => {
+describe("createRuncRunner (real runc)", () => {
+  beforeAll(requireRootAndRunc);
   let base: { dir: string; dispose(): Promise<void> };
   let rootfsDir: string;
   let rootfs: Mount[];

@@ -28,7 +28,10 @@ const sn = await createSnapshotter(root, driver);
 await Promise.all(Array.from({ length: Number(count) }, (_, i) => sn.prepare(tag + "-" + i, "base")));
 `;
 
-describe.skipIf(!existsSync(dist))("snapshotters shared by several processes", () => {
+describe("snapshotters shared by several processes (needs the built dist/)", () => {
+  beforeAll(() => {
+    if (!existsSync(dist)) throw new Error(`${dist} is missing: run npx tsc -b (the root vitest globalSetup does)`);
+  });
   for (const driver of ["overlay", "native"] as const) {
     it(`${driver}: keeps every prepare from 3 processes`, async () => {
       const root = await mkdtemp(path.join(base, `${driver}-`));

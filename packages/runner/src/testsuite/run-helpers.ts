@@ -88,3 +88,12 @@ export const runcList = (stateDir: string): string[] =>
   execFileSync("runc", ["--root", path.join(stateDir, "state"), "list", "-q"], { encoding: "utf8", env: withSbin })
     .split("\n")
     .filter(Boolean);
+
+/**
+ * These suites run real runc as root; CI (scripts/setup.sh) provides both. Without them a
+ * suite fails with this message instead of skipping, so a broken setup never looks green.
+ */
+export function requireRootAndRunc(): void {
+  if (process.getuid?.() !== 0) throw new Error("this suite needs root (it mounts and runs runc)");
+  if (!hasRunc()) throw new Error("this suite needs runc: apt-get install runc (scripts/setup.sh does)");
+}
