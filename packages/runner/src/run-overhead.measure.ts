@@ -30,7 +30,7 @@ async function interleavedMedians(rounds: number, variants: Record<string, (i: n
 /**
  * What one RUN costs beyond `runc run` itself (median of 10 runs of /bin/true), on a rootfs
  * shaped like an unpacked image: /proc, /sys, /dev and /etc exist, mtimes are whole seconds.
- * Reproduce with `ROUNDS=40 npx vitest run packages/runner/src/run-overhead` (default 10 rounds).
+ * A measurement, not a test: `ROUNDS=40 npm run bench:micro` (default 10 rounds).
  */
 describe("run overhead (real runc)", () => {
   beforeAll(requireRootAndRunc);
@@ -78,7 +78,5 @@ describe("run overhead (real runc)", () => {
       `median of ${process.env.ROUNDS ?? 10} /bin/true: runc alone ${f(raw)}; runner on a plain dir ${f(plain)} (+${f(plain - raw)}), ` +
         `on an overlay ${f(overlay)} (+${f(overlay - raw)})`,
     );
-    expect(plain).toBeLessThan(2000);
-    expect(overlay).toBeLessThan(2000);
   });
 });
