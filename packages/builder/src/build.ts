@@ -9,7 +9,7 @@ import { createIgnoreMatcher, readDockerignore } from "./copy/index.js";
 import { recoverInterruptedBuilds } from "./recover.js";
 import { resolveMetaArgs } from "./stage/args.js";
 import { buildStage } from "./stage/dispatch.js";
-import { reachableStages, targetStage } from "./stage/select.js";
+import { reachableStages, stageLabel, targetStage } from "./stage/select.js";
 import type { StageState } from "./stage/state.js";
 import type { BuildEnv, BuildRequest, BuildResult } from "./types.js";
 
@@ -77,11 +77,12 @@ async function buildUnderLease(env: BuildEnv, req: BuildRequest): Promise<BuildR
       ? [`one or more build-args [${[...ctx.unusedArgs].join(" ")}] were not consumed`]
       : [];
     for (const message of warnings) env.progress({ type: "warning", message });
-    if (req.dryRun) return { tags: req.tags, steps: ctx.steps, warnings };
+    const stages = dockerfile.stages.map((s) => stageLabel(dockerfile, s));
+    if (req.dryRun) return { tags: req.tags, stages, steps: ctx.steps, warnings };
     const config = finalizeTimes(final.config, req.sourceDateEpoch === undefined ? undefined : ctx.created);
     const { manifest, configDigest } = await writeImage(env.store, { config, layers: final.layers });
     for (const tag of req.tags) await env.store.images.put(tag, manifest);
-    return { imageId: configDigest, manifestDigest: manifest.digest as Digest, tags: req.tags, steps: ctx.steps, warnings };
+    return { imageId: configDigest, manifestDigest: manifest.digest as Digest, tags: req.tags, stages, steps: ctx.steps, warnings };
   } finally {
     req.signal?.removeEventListener("abort", onOuterAbort);
     if (hasher && !req.dryRun) await (await hasher).save().catch(() => {});

@@ -55,6 +55,8 @@ export interface BuildResult {
   imageId?: Digest;
   manifestDigest?: Digest;
   tags: string[];
+  /** Stage labels in Dockerfile order, as steps name them ("" for an unnamed last stage). */
+  stages: string[];
   steps: StepReport[];
   warnings: string[];
 }

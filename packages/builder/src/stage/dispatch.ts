@@ -9,14 +9,13 @@ import { stepName, trackStep } from "../steps/track.js";
 import { workdirStep } from "../steps/workdir.js";
 import type { StepInfo } from "../steps/step-info.js";
 import { imageState, inheritState, scratchState } from "./from.js";
-import { findStage } from "./select.js";
+import { findStage, stageLabel } from "./select.js";
 import { addHistory, expansionLookup, type StageState } from "./state.js";
 
 /** Builds one stage: its base, the base's ONBUILD triggers, then each instruction in order. */
 export async function buildStage(ctx: BuildContext, stage: Stage, meta: Map<string, string | undefined>): Promise<StageState> {
   const escape = ctx.dockerfile.escapeToken;
-  const isLast = stage.index === ctx.dockerfile.stages.length - 1;
-  const label = stage.name ?? (isLast ? "" : `stage-${stage.index}`);
+  const label = stageLabel(ctx.dockerfile, stage);
   const total = stage.instructions.length + 1;
   const display = (i: number, text: string) => (label ? stepName(label, i, total, text) : `[${i}/${total}] ${text}`);
   const base = expandWord(stage.from.image, (n) => meta.get(n), escape);

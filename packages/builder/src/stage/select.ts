@@ -57,3 +57,8 @@ export function reachableStages(df: Dockerfile, target: Stage, expand: (word: st
   walk(target);
   return df.stages.filter((s) => seen.has(s));
 }
+
+/** How progress, reports and `--no-cache-filter` name a stage: its name, "stage-N", or "" for an unnamed last stage (as BuildKit shows it). */
+export function stageLabel(df: Dockerfile, stage: Stage): string {
+  return stage.name ?? (stage.index === df.stages.length - 1 ? "" : `stage-${stage.index}`);
+}

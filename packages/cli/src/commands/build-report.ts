@@ -73,7 +73,7 @@ export function summaryMarkdown(result: BuildResult): string {
  * Whether `--fail-on-miss` trips: any miss, or with a stage name, any miss in that stage or
  * in stages before it in the Dockerfile.
  */
-export function missesThatFail(result: BuildResult, stageOrder: string[], stage: string | true): StepReport[] {
+export function missesThatFail(result: BuildResult, stageOrder: readonly string[], stage: string | true): StepReport[] {
   const misses = cacheable(result.steps).filter((s) => !s.cached);
   if (stage === true) return misses;
   const limit = stageOrder.indexOf(stage.toLowerCase());

@@ -81,8 +81,7 @@ export async function buildCommand(context: string, opts: BuildOptions, globals:
     }
     if (opts.summary) await writeFile(opts.summary, summaryMarkdown(result));
     if (opts.failOnMiss !== undefined) {
-      const order = await stageOrder(dockerfilePath);
-      const misses = missesThatFail(result, order, opts.failOnMiss === "*" ? true : opts.failOnMiss);
+      const misses = missesThatFail(result, result.stages, opts.failOnMiss === "*" ? true : opts.failOnMiss);
       if (misses.length > 0) {
         process.stderr.write(`error: ${misses.length} step(s) missed the cache: ${misses.map((m) => m.name).join(", ")}\n`);
         return EXIT_CACHE_MISS;
@@ -96,13 +95,6 @@ export async function buildCommand(context: string, opts: BuildOptions, globals:
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
-}
-
-/** Stage labels in Dockerfile order, as the builder names them in step reports. */
-async function stageOrder(dockerfilePath: string): Promise<string[]> {
-  const { parseDockerfile } = await import("@strata/dockerfile");
-  const df = parseDockerfile(await readFile(dockerfilePath), { file: "Dockerfile" });
-  return df.stages.map((s, i) => s.name ?? (i === df.stages.length - 1 ? "" : `stage-${i}`));
 }
 
 /** Replaces an error's logical source line with the physical Dockerfile lines it spans. */
