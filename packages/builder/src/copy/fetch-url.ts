@@ -4,6 +4,7 @@ import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createHash } from "node:crypto";
+import type { Digest } from "@strata/core";
 import { StrataError } from "@strata/core";
 
 export interface FetchedFile {
@@ -13,6 +14,8 @@ export interface FetchedFile {
   filename: string;
   /** From Last-Modified, when the server sent one (also set as the file's mtime). */
   mtime?: Date;
+  /** sha256 of the bytes, computed while downloading (the cache key uses it). */
+  digest: Digest;
 }
 
 /** Docker's rule for the file name of `ADD <url>`: path.Base of the URL path, never the Content-Disposition. */
@@ -68,9 +71,9 @@ export async function fetchUrl(url: string, opts: { checksum?: string; destDir: 
     const mtime = lastModified ? new Date(lastModified) : undefined;
     if (mtime && !Number.isNaN(mtime.getTime())) {
       await utimes(file, mtime, mtime);
-      return { path: file, filename, mtime };
+      return { path: file, filename, mtime, digest: `sha256:${actual}` };
     }
-    return { path: file, filename };
+    return { path: file, filename, digest: `sha256:${actual}` };
   } catch (e) {
     await rm(dir, { recursive: true, force: true });
     if (e instanceof StrataError) throw e;

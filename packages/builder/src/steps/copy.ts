@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
-import { createReadStream } from "node:fs";
-import { Hasher, StrataError, type Mount } from "@strata/core";
+import { StrataError, type Mount } from "@strata/core";
 import type { StepInput } from "@strata/cache";
 import type { Instruction } from "@strata/dockerfile";
 import { withMounted } from "@strata/layers";
@@ -43,7 +42,7 @@ export async function copyStep(ctx: BuildContext, state: StageState, instr: Copy
     for (const url of urls) {
       const f = await fetchUrl(url, { checksum: instr.checksum, destDir: await mkdtemp(path.join(scratch, "url-")), signal: ctx.signal });
       fetched.push(f);
-      inputs[`url:${url}`] = await fileDigest(f.path);
+      inputs[`url:${url}`] = f.digest;
     }
     const definition = {
       text: `${kind} ${[...instr.sources, instr.dest].join(" ")}`,
@@ -99,10 +98,4 @@ async function copySource(ctx: BuildContext, instr: CopyInstruction): Promise<{ 
   const stage = findStage(ctx.dockerfile, instr.from);
   const state = stage ? await ctx.stageResult(stage) : await imageState(ctx, instr.from);
   return { state, key: state.key };
-}
-
-async function fileDigest(file: string): Promise<string> {
-  const h = new Hasher();
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-  return h.digest();
 }
