@@ -1,6 +1,5 @@
-import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { StrataError, errnoCode, writeFileAtomic, type ProgressSink } from "@strata/core";
+import type { ProgressSink } from "@strata/core";
 
 export interface GlobalOptions {
   root?: string;
@@ -20,8 +19,8 @@ export async function openStoreOnly(opts: GlobalOptions) {
 }
 
 /**
- * Everything a build needs, wired together. The storage driver is pinned per store root (as
- * Docker pins its graph driver): asking for another one on an existing root is an error.
+ * Everything a build needs, wired together. The storage driver is pinned per store root by the
+ * snapshotter itself (as Docker pins its graph driver): asking for another one later is an error.
  */
 export async function openEngine(opts: GlobalOptions, progress: ProgressSink) {
   const [{ openStore }, layers, { createRuncRunner }, { openCacheStore }] = await Promise.all([
@@ -32,8 +31,8 @@ export async function openEngine(opts: GlobalOptions, progress: ProgressSink) {
   ]);
   const root = await storeRoot(opts);
   const store = await openStore(root);
-  const driver = await pinnedDriver(root, opts.storageDriver, layers.overlayAvailable);
-  const snapshotter = await layers.createSnapshotter(root, driver);
+  // The snapshotter records its driver with its first snapshot and refuses another one later.
+  const snapshotter = await layers.createSnapshotter(root, opts.storageDriver);
   return {
     store,
     snapshotter,
@@ -44,29 +43,4 @@ export async function openEngine(opts: GlobalOptions, progress: ProgressSink) {
     cacheDir: path.join(root, "cache"),
     progress,
   };
-}
-
-async function pinnedDriver(
-  root: string,
-  requested: "overlay" | "native" | undefined,
-  overlayAvailable: (root: string) => Promise<boolean>,
-): Promise<"overlay" | "native"> {
-  const file = path.join(root, "storage-driver");
-  let pinned: string | undefined;
-  try {
-    pinned = (await readFile(file, "utf8")).trim();
-  } catch (e) {
-    if (errnoCode(e) !== "ENOENT") throw e;
-  }
-  if (pinned === "overlay" || pinned === "native") {
-    if (requested && requested !== pinned) {
-      throw new StrataError("FAILED_PRECONDITION", `the store at ${root} uses the ${pinned} storage driver, not ${requested}`, {
-        hint: `use --storage-driver ${pinned}, or another --root for ${requested}`,
-      });
-    }
-    return pinned;
-  }
-  const driver = requested ?? ((await overlayAvailable(root)) ? "overlay" : "native");
-  await writeFileAtomic(file, `${driver}\n`);
-  return driver;
 }

@@ -4,6 +4,7 @@ import { createReadStream } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { execa, type Options, type ResultPromise } from "execa";
+import { mountPointsUnder } from "@strata/layers";
 
 export const REPO = path.resolve(import.meta.dirname, "../../..");
 export const CLI = path.join(REPO, "packages/cli/dist/bin.js");
@@ -37,13 +38,7 @@ export async function makeContext(files: Record<string, string>): Promise<string
 }
 
 /** Mount points under `root` that are still mounted. */
-export async function mountsUnder(root: string): Promise<string[]> {
-  const info = await readFile("/proc/self/mountinfo", "utf8");
-  return info
-    .split("\n")
-    .map((l) => l.split(" ")[4] ?? "")
-    .filter((m) => m.startsWith(`${root}/`) || m === root);
-}
+export const mountsUnder = (root: string): Promise<string[]> => mountPointsUnder(root);
 
 async function sha256File(file: string): Promise<string> {
   const h = createHash("sha256");
