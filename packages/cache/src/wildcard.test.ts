@@ -15,6 +15,10 @@ describe("Go filepath.Match segments", () => {
     ["a[.]b", "a.b", true],
     ["a.b", "axb", false],
     ["(x)+", "(x)+", true],
+    ["*.txt", "d/a.txt", false],
+    ["[^a]x", "bx", true],
+    ["[^a]x", "ax", false],
+    ["*", ".hidden", true],
   ])("%s ~ %s → %s", (pattern, name, want) => {
     expect(matchSegment(pattern, name)).toBe(want);
   });

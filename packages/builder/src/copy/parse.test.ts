@@ -2,7 +2,6 @@ import { writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseChmod } from "./chmod.js";
-import { goMatch } from "@strata/cache";
 import { resolveOwner } from "./owner.js";
 import { readDockerignore } from "./ignore.js";
 import { tempDir } from "./testsuite/fixtures.js";
@@ -17,23 +16,6 @@ describe("parseChmod", () => {
     expect(() => parseChmod("u+x")).toThrow(/invalid --chmod value "u\+x": expected an octal mode/);
     expect(() => parseChmod("888")).toThrow(/octal/);
     expect(() => parseChmod("07777 ")).toThrow();
-  });
-});
-
-describe("goMatch (filepath.Match)", () => {
-  it.each([
-    ["*.txt", "a.txt", true],
-    ["*.txt", "d/a.txt", false],
-    ["a?c", "abc", true],
-    ["[^a]x", "bx", true],
-    ["[^a]x", "ax", false],
-    ["[a-c]*", "cat", true],
-    ["\\*", "*", true],
-    ["*", ".hidden", true],
-  ])("%s ~ %s = %s", (p, n, want) => expect(goMatch(p, n)).toBe(want));
-  it("rejects bad patterns", () => {
-    expect(() => goMatch("[a", "a")).toThrow(/syntax error in pattern/);
-    expect(() => goMatch("a\\", "a")).toThrow(/syntax error in pattern/);
   });
 });
 
