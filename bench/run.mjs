@@ -16,7 +16,7 @@ import { scenarios } from "./lib/scenarios.mjs";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const RESULTS = path.join(REPO, "bench/results");
-const BIN = path.join(REPO, "packages/cli/dist/bin.js");
+const BIN = path.join(REPO, "packages/cli/bin/strata");
 
 function parseArgs(argv) {
   const opts = { quick: false, only: undefined, docker: true, driver: undefined, runs: undefined, build: true };
@@ -43,8 +43,8 @@ function sh(cmd, args, opts = {}) {
 
 async function prepareEngines(opts) {
   if (opts.build) {
-    const b = sh("npx", ["tsc", "-b"]);
-    if (!b.ok) console.warn(`warning: npx tsc -b failed; using whatever dist/ exists:\n${b.out.split("\n").slice(-10).join("\n")}`);
+    const b = sh("npm", ["run", "-s", "build"]);
+    if (!b.ok) console.warn(`warning: npm run build failed; using whatever dist/ exists:\n${b.out.split("\n").slice(-10).join("\n")}`);
   }
   const testkit = await import(path.join(REPO, "packages/testkit/dist/index.js"));
   mkdirSync(BENCH_TMP, { recursive: true });

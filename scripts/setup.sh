@@ -26,7 +26,7 @@ if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-loc
   # binaries) and then its own `npm ci` rejects them; `npm install` honours the same lock.
   npm ci --no-audit --no-fund 2>/dev/null || npm install --no-audit --no-fund
 fi
-npx tsc -b
+npm run -s build
 mkdir -p examples/.base
 node packages/testkit/dist/make-busybox.js examples/.base/busybox.tar
 echo "setup: done"

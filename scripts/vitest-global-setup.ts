@@ -3,10 +3,10 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 
-/** Builds the packages once (incremental) and makes the busybox base image the tests load. */
+/** Builds the packages (incremental tsc -b) and the CLI bundle once and makes the busybox base image the tests load. */
 export default async function setup(): Promise<void> {
   const repo = path.resolve(import.meta.dirname, "..");
-  await execa("npx", ["tsc", "-b"], { cwd: repo, stdio: "inherit" });
+  await execa("npm", ["run", "-s", "build"], { cwd: repo, stdio: "inherit" });
   const base = path.join(repo, "examples/.base/busybox.tar");
   if (!existsSync(base)) {
     await mkdir(path.dirname(base), { recursive: true });

@@ -6,9 +6,9 @@ const q = (s) => `'${String(s).replaceAll("'", "'\\''")}'`;
 const TIMEOUT = `timeout ${Number(process.env.STRATA_BENCH_TIMEOUT_S ?? 1800)}`;
 
 export function strataEngine({ bin, root, busyboxTar, driver }) {
-  const strata = (args) => ["node", q(bin), "--root", q(root), ...(driver ? ["--storage-driver", driver] : []), ...args].join(" ");
+  const strata = (args) => [q(bin), "--root", q(root), ...(driver ? ["--storage-driver", driver] : []), ...args].join(" ");
   const buildArgv = (ctx, b, noCache) => [
-    "node", bin, "--root", root, ...(driver ? ["--storage-driver", driver] : []),
+    bin, "--root", root, ...(driver ? ["--storage-driver", driver] : []),
     "build", ...(noCache ? ["--no-cache"] : []), "-t", b.tag, "-f", path.join(ctx, b.dockerfile), ctx,
   ];
   return {

@@ -3,7 +3,7 @@
 # their base layers, stored once.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-strata() { node "$here/../../packages/cli/dist/bin.js" "$@"; }
+strata() { "$here/../../packages/cli/bin/strata" "$@"; }
 
 strata load -i "$here/../.base/busybox.tar"
 strata build --progress plain -t acme/my-base-image:1.0 -f "$here/Dockerfile.base" "$here"

@@ -1,1 +1,2 @@
 export { createProgram } from "./program.js";
+export { main } from "./main.js";

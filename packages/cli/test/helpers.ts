@@ -7,12 +7,13 @@ import { execa, type Options, type ResultPromise } from "execa";
 import { mountPointsUnder } from "@strata/layers";
 
 export const REPO = path.resolve(import.meta.dirname, "../../..");
-export const CLI = path.join(REPO, "packages/cli/dist/bin.js");
+/** The command users run: the launcher over the bundle (built by the root vitest globalSetup). */
+export const CLI = path.join(REPO, "packages/cli/bin/strata");
 export const BUSYBOX = path.join(REPO, "examples/.base/busybox.tar");
 
 /** Runs the built CLI against a store root; never throws on a non-zero exit. */
 export function strata(root: string, args: string[], opts: Options = {}): ResultPromise<Options & { reject: false }> {
-  return execa("node", [CLI, "--root", root, ...args], { reject: false, all: true, ...opts }) as never;
+  return execa(CLI, ["--root", root, ...args], { reject: false, all: true, ...opts }) as never;
 }
 
 export async function tempDir(prefix: string): Promise<string> {

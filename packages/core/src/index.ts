@@ -7,3 +7,4 @@ export * from "./paths.js";
 export * from "./reference.js";
 export * from "./atomic.js";
 export * from "./process.js";
+export * from "./subprocess.js";

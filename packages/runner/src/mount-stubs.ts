@@ -1,7 +1,6 @@
 import { lstat, readdir, unlink, utimes } from "node:fs/promises";
 import path from "node:path";
-import { execa } from "execa";
-import { errnoCode, resolveInRoot } from "@strata/core";
+import { errnoCode, resolveInRoot, runChecked } from "@strata/core";
 import { findCopyUps, type CopyUp } from "./overlay-copy-ups.js";
 import { pathExists, unmovedInRoot } from "./paths.js";
 
@@ -80,7 +79,7 @@ async function restoreTimes(dir: string, atimeNs: bigint, mtimeNs: bigint): Prom
   await utimes(dir, seconds(atimeNs), seconds(mtimeNs));
   if ((await lstat(dir, { bigint: true })).mtimeNs === mtimeNs) return;
   const frac = (mtimeNs % 1_000_000_000n).toString().padStart(9, "0");
-  await execa("touch", ["-m", "-c", "-d", `@${mtimeNs / 1_000_000_000n}.${frac}`, dir], { stdin: "ignore" });
+  await runChecked("touch", ["-m", "-c", "-d", `@${mtimeNs / 1_000_000_000n}.${frac}`, dir]);
 }
 
 async function entriesOf(dir: string): Promise<string> {

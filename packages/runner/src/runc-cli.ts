@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { execa, type ResultPromise } from "execa";
-import { StrataError } from "@strata/core";
+import type { ChildProcess } from "node:child_process";
+import { StrataError, runChecked, start, type SubprocessResult } from "@strata/core";
 import { stderrOf } from "./rootfs-mount.js";
 
 /** The runc commands a runner needs, all against one dedicated `--root` state directory. */
@@ -15,9 +15,9 @@ export class RuncCli {
    * Starts `runc run` in the foreground without a terminal: the container process inherits
    * runc's stdout and stderr pipes directly. runc's own errors go to `logFile` as JSON too.
    */
-  run(bundle: string, id: string, logFile: string): ResultPromise<{ stdin: "ignore"; buffer: false; reject: false }> {
+  run(bundle: string, id: string, logFile: string): { child: ChildProcess; exit: Promise<Omit<SubprocessResult, "stdout" | "stderr">> } {
     const args = ["--root", this.stateRoot, "--log", logFile, "--log-format", "json", "run", "--bundle", bundle, id];
-    return execa(this.binary, args, { stdin: "ignore", buffer: false, reject: false });
+    return start(this.binary, args, {}, "ignore");
   }
 
   /** Whether runc still holds state for `id` (cheaper than asking runc). */
@@ -42,8 +42,8 @@ export class RuncCli {
 
   async #exec(args: string[]): Promise<string> {
     try {
-      const { stdout } = await execa(this.binary, ["--root", this.stateRoot, ...args], { stdin: "ignore" });
-      return stdout;
+      const { stdout } = await runChecked(this.binary, ["--root", this.stateRoot, ...args]);
+      return stdout.toString().trimEnd();
     } catch (e) {
       throw new StrataError("INTERNAL", `runc ${args.join(" ")}: ${stderrOf(e)}`, { cause: e });
     }

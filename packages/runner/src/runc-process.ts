@@ -19,7 +19,7 @@ export async function runToExit(
   signal?: AbortSignal,
 ): Promise<{ exitCode: number }> {
   const logFile = path.join(bundle, "runc.log");
-  const child = runc.run(bundle, id, logFile);
+  const { child, exit } = runc.run(bundle, id, logFile);
   // A throwing consumer must not crash the process from an event handler: keep its error for later.
   let consumerError: unknown;
   const deliver = (to: ((chunk: Buffer) => void) | undefined) => (chunk: Buffer) => {
@@ -39,7 +39,7 @@ export async function runToExit(
   };
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    const result = await child;
+    const result = await exit;
     if (killing) {
       await killing;
       if (runc.hasState(id)) await runc.deleteForce(id).catch(() => {});
@@ -47,8 +47,8 @@ export async function runToExit(
     }
     if (consumerError !== undefined) throw consumerError;
     if (result.exitCode === 0) return { exitCode: 0 };
-    if (result.exitCode === undefined && result.signal === undefined) {
-      throw new StrataError("UNAVAILABLE", `cannot start ${runc.binary}: ${result.message}`, { cause: result });
+    if (result.spawnError) {
+      throw new StrataError("UNAVAILABLE", `cannot start ${runc.binary}: ${result.spawnError.message}`, { cause: result.spawnError });
     }
     const runcError = await readRuncError(logFile);
     if (runcError !== undefined) {

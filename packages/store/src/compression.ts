@@ -5,8 +5,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
-import { execa } from "execa";
-import { StrataError } from "@strata/core";
+import { StrataError, runStreaming } from "@strata/core";
 
 export type Compression = "gzip" | "zstd" | "none";
 
@@ -28,16 +27,16 @@ export async function* decompress(kind: Compression, input: AsyncIterable<Uint8A
   }
   const tool =
     kind === "zstd"
-      ? execa("zstd", ["-d", "-c", "-q"], { stdin: "pipe", stdout: "pipe", stderr: "pipe", buffer: { stdout: false, stderr: true } })
+      ? runStreaming("zstd", ["-d", "-c", "-q"], { stdin: "pipe" })
       : undefined;
   const gunzip = tool ? undefined : createGunzip({ chunkSize: 1 << 20 });
-  const feeding = pipeline(Readable.from(input, { objectMode: false }), tool ? tool.stdin : gunzip!);
+  const feeding = pipeline(Readable.from(input, { objectMode: false }), tool ? tool.stdin! : gunzip!);
   feeding.catch(() => {}); // awaited below; this only prevents an unhandled rejection meanwhile
   let finished = false;
   try {
     yield* tool ? tool.stdout : gunzip!;
     await feeding;
-    if (tool) await tool;
+    if (tool) await tool.done;
     finished = true;
   } catch (e) {
     throw decompressError(e, kind, what);
@@ -46,7 +45,7 @@ export async function* decompress(kind: Compression, input: AsyncIterable<Uint8A
       tool?.kill();
       gunzip?.destroy();
       await feeding.catch(() => {});
-      await tool?.catch(() => {});
+      await tool?.done.catch(() => {});
     }
   }
 }
@@ -79,11 +78,11 @@ export async function* compressFile(kind: "gzip" | "zstd", file: string, what: s
   }
   const threads = String(availableParallelism());
   const [cmd, args] = kind === "gzip" ? ["pigz", ["-c", "-n", "-p", threads]] : ["zstd", ["-c", "-q", "-T0", "-3"]];
-  const proc = execa(cmd, args, { inputFile: file, stdout: "pipe", stderr: "pipe", buffer: { stdout: false, stderr: true } });
+  const proc = runStreaming(cmd, args, { inputFile: file });
   let finished = false;
   try {
     yield* proc.stdout;
-    await proc;
+    await proc.done;
     finished = true;
   } catch (e) {
     const code = (e as { code?: string }).code;
@@ -94,7 +93,7 @@ export async function* compressFile(kind: "gzip" | "zstd", file: string, what: s
   } finally {
     if (!finished) {
       proc.kill();
-      await proc.catch(() => {});
+      await proc.done.catch(() => {});
     }
   }
 }

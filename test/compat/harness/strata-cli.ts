@@ -5,23 +5,24 @@ import { execa } from "execa";
 import { withLock } from "@strata/testkit";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-export const STRATA_BIN = path.join(REPO_ROOT, "packages/cli/dist/bin.js");
+export const STRATA_BIN = path.join(REPO_ROOT, "packages/cli/bin/strata");
+const BUNDLE = path.join(REPO_ROOT, "packages/cli/dist/bundle/strata.cjs");
 
 let built: Promise<void> | undefined;
 
 /**
- * `npx tsc -b` once per process (serialised across test files by a lock; tsc -b is incremental).
- * STRATA_TEST_NO_BUILD=1 uses the existing dist/ as it is.
+ * `npm run build` (tsc -b, then the CLI bundle) once per process, serialised across test files
+ * by a lock. STRATA_TEST_NO_BUILD=1 uses the existing build as it is.
  */
 export function ensureCliBuilt(): Promise<void> {
   built ??= withLock("strata-tsc-build", async () => {
     if (process.env.STRATA_TEST_NO_BUILD === "1") {
-      if (!existsSync(STRATA_BIN)) throw new Error(`${STRATA_BIN} does not exist (STRATA_TEST_NO_BUILD=1 skips npx tsc -b)`);
+      if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} does not exist (STRATA_TEST_NO_BUILD=1 skips npm run build)`);
       return;
     }
-    const r = await execa("npx", ["tsc", "-b"], { cwd: REPO_ROOT, reject: false, all: true, timeout: 600_000 });
-    if (r.exitCode !== 0) throw new Error(`npx tsc -b failed (exit ${r.exitCode}):\n${String(r.all).slice(-4000)}`);
-    if (!existsSync(STRATA_BIN)) throw new Error(`${STRATA_BIN} does not exist after npx tsc -b (is the CLI written yet?)`);
+    const r = await execa("npm", ["run", "-s", "build"], { cwd: REPO_ROOT, reject: false, all: true, timeout: 600_000 });
+    if (r.exitCode !== 0) throw new Error(`npm run build failed (exit ${r.exitCode}):\n${String(r.all).slice(-4000)}`);
+    if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} does not exist after npm run build`);
   });
   return built;
 }
@@ -39,7 +40,7 @@ export async function strata(
   opts: { cwd?: string; timeoutMs?: number } = {},
 ): Promise<StrataRun> {
   const global = ["--root", root, ...(driver ? ["--storage-driver", driver] : [])];
-  const r = await execa("node", [STRATA_BIN, ...global, ...args], {
+  const r = await execa(STRATA_BIN, [...global, ...args], {
     cwd: opts.cwd ?? REPO_ROOT,
     reject: false,
     all: true,

@@ -1,11 +1,10 @@
 import { chmod, lchown, lstat } from "node:fs/promises";
-import { resolveInRoot } from "@strata/core";
+import { resolveInRoot, runStreaming } from "@strata/core";
 import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
-import { execa } from "execa";
 import * as tar from "tar";
 import { copyFailed } from "./errors.js";
 import type { WriteAttrs } from "./types.js";
@@ -42,15 +41,12 @@ function openDecompressed(file: string, compression: Compression): Decompressed 
     raw.pipe(gunzip);
     return { stream: gunzip, done: Promise.resolve(), stop: () => (raw.destroy(), gunzip.destroy()) };
   }
-  const proc = execa(compression, ["-dc"], { inputFile: file, buffer: { stdout: false, stderr: true } });
-  const done = proc.then(
-    () => undefined,
-    (e: { stderr?: string; shortMessage?: string }) => {
-      throw new Error(`${compression} -dc failed: ${e.stderr || e.shortMessage}`);
-    },
-  );
+  const proc = runStreaming(compression, ["-dc"], { inputFile: file });
+  const done = proc.done.catch((e: Error) => {
+    throw new Error(`${compression} -dc failed: ${e.message}`);
+  });
   done.catch(() => {}); // observed by callers that care
-  return { stream: proc.stdout, done, stop: () => void proc.kill() };
+  return { stream: proc.stdout, done, stop: proc.kill };
 }
 
 /** Whether a 512-byte block is a valid tar header (checksum over the header, checksum field as spaces). */

@@ -1,11 +1,13 @@
 import { createWriteStream } from "node:fs";
 import { mkdtemp, rm, utimes } from "node:fs/promises";
 import path from "node:path";
-import { Readable, Transform } from "node:stream";
+import type { IncomingMessage } from "node:http";
+import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createHash } from "node:crypto";
 import type { Digest } from "@strata/core";
 import { StrataError } from "@strata/core";
+import { httpGet } from "./http-get.js";
 
 export interface FetchedFile {
   /** The downloaded file (mode 0600), in a fresh directory under destDir. */
@@ -40,14 +42,13 @@ export async function fetchUrl(url: string, opts: { checksum?: string; destDir: 
   const u = new URL(url);
   if (u.protocol !== "http:" && u.protocol !== "https:") throw new StrataError("INVALID_ARGUMENT", `ADD: unsupported URL scheme ${u.protocol} in ${url}`);
   const expected = opts.checksum === undefined ? undefined : parseChecksum(opts.checksum);
-  let res: Response;
+  let res: IncomingMessage;
   try {
-    res = await fetch(url, { redirect: "follow", signal: opts.signal });
+    res = await httpGet(url, opts.signal);
   } catch (e) {
-    throw new StrataError("UNAVAILABLE", `ADD failed: cannot download ${url}: ${(e as Error).cause ?? (e as Error).message}`, { cause: e });
-  }
-  if (!res.ok || !res.body) {
-    throw new StrataError("UNAVAILABLE", `ADD failed: invalid response status ${res.status} for ${url}`);
+    const status = (e as { status?: number }).status;
+    if (status !== undefined) throw new StrataError("UNAVAILABLE", `ADD failed: invalid response status ${status} for ${url}`);
+    throw new StrataError("UNAVAILABLE", `ADD failed: cannot download ${url}: ${(e as Error).message}`, { cause: e });
   }
   const filename = filenameFromUrl(url);
   const dir = await mkdtemp(path.join(opts.destDir, ".strata-add-"));
@@ -60,14 +61,14 @@ export async function fetchUrl(url: string, opts: { checksum?: string; destDir: 
     },
   });
   try {
-    await pipeline(Readable.fromWeb(res.body as import("node:stream/web").ReadableStream), tap, createWriteStream(file, { mode: 0o600 }));
+    await pipeline(res, tap, createWriteStream(file, { mode: 0o600 }));
     const actual = hash.digest("hex");
     if (expected !== undefined && actual !== expected) {
       throw new StrataError("DIGEST_MISMATCH", `ADD failed: digest mismatch for ${url}: expected sha256:${expected}, got sha256:${actual}`, {
         hint: "the file at the URL changed, or --checksum is wrong",
       });
     }
-    const lastModified = res.headers.get("last-modified");
+    const lastModified = res.headers["last-modified"];
     const mtime = lastModified ? new Date(lastModified) : undefined;
     if (mtime && !Number.isNaN(mtime.getTime())) {
       await utimes(file, mtime, mtime);

@@ -1,8 +1,7 @@
 import { constants } from "node:fs";
 import { copyFile, link, mkdir, symlink, unlink } from "node:fs/promises";
 import path from "node:path";
-import { execa } from "execa";
-import { errnoCode, resolveInRoot } from "@strata/core";
+import { errnoCode, resolveInRoot, runChecked } from "@strata/core";
 import { forEachBounded } from "./limit.js";
 import { applyMetadata, mtimeFor, ownerFor } from "./metadata.js";
 import type { WriteAttrs } from "./types.js";
@@ -145,11 +144,11 @@ async function clearPath(dst: string, ctx: WriteContext): Promise<void> {
 /** FIFOs and device nodes (stage sources only, in practice); sockets are skipped as Docker does. */
 async function makeSpecial(e: PlanEntry, dst: string): Promise<boolean> {
   const st = e.stat;
-  if (st.isFIFO()) await execa("mknod", [dst, "p"]);
+  if (st.isFIFO()) await runChecked("mknod", [dst, "p"]);
   else if (st.isCharacterDevice() || st.isBlockDevice()) {
     const major = Math.floor(st.rdev / 256) & 0xfff;
     const minor = (st.rdev & 0xff) | (Math.floor(st.rdev / 4096) & 0xfff00);
-    await execa("mknod", [dst, st.isCharacterDevice() ? "c" : "b", String(major), String(minor)]);
+    await runChecked("mknod", [dst, st.isCharacterDevice() ? "c" : "b", String(major), String(minor)]);
   } else return false;
   return true;
 }

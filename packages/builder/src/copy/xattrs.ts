@@ -1,4 +1,4 @@
-import { execa } from "execa";
+import { run, runChecked } from "@strata/core";
 
 /** Extended attributes by absolute path: [name, "0x…" hex value]. */
 export type XattrMap = Map<string, [string, string][]>;
@@ -14,12 +14,7 @@ const SKIP = (name: string) => name === "security.selinux" || name.startsWith("t
 export async function readXattrs(src: string, recursive: boolean): Promise<XattrMap> {
   const args = ["-d", "-m", "-", "-e", "hex", "--absolute-names", ...(recursive ? ["-R", "-P"] : ["-h"]), "--", src];
   const out: XattrMap = new Map();
-  let stdout: string;
-  try {
-    ({ stdout } = await execa("getfattr", args, { encoding: "latin1", reject: false, stripFinalNewline: false }));
-  } catch {
-    return out;
-  }
+  const stdout = (await run("getfattr", args)).stdout.toString("latin1");
   let current: [string, string][] | undefined;
   for (const line of stdout.split("\n")) {
     if (line.startsWith("# file: ")) {
@@ -44,7 +39,7 @@ export async function restoreXattrs(items: Iterable<[string, [string, string][]]
     dump += "\n";
   }
   if (dump === "") return;
-  await execa("setfattr", ["-h", "--restore=-"], { input: Buffer.from(dump, "latin1") });
+  await runChecked("setfattr", ["-h", "--restore=-"], { input: Buffer.from(dump, "latin1") });
 }
 
 /** attr's quoting: backslash, "=", whitespace and non-printable bytes as \ooo. */

@@ -1,8 +1,7 @@
 import { pipeline } from "node:stream";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { execa } from "execa";
-import { StrataError } from "@strata/core";
+import { StrataError, runStreaming } from "@strata/core";
 
 export type Compression = "none" | "gzip" | "zstd";
 
@@ -40,11 +39,11 @@ export async function* decompressed(source: AsyncIterable<Uint8Array>): AsyncGen
     for await (const c of gunzip) yield c as Buffer;
     return;
   }
-  const proc = execa("zstd", ["-dcq"], { stdin: "pipe", stdout: "pipe", buffer: false, encoding: "buffer" });
+  const proc = runStreaming("zstd", ["-dcq"], { stdin: "pipe" });
   pipeline(Readable.from(all()), proc.stdin!, () => {});
   try {
-    for await (const c of proc.stdout!) yield c as Buffer;
-    await proc;
+    for await (const c of proc.stdout) yield c as Buffer;
+    await proc.done;
   } catch (e) {
     proc.kill();
     throw new StrataError("INVALID_ARGUMENT", `zstd decompression failed: ${(e as Error).message}`, { cause: e });

@@ -1,7 +1,6 @@
 import { lutimesSync } from "node:fs";
 import path from "node:path";
-import { execa } from "execa";
-import { StrataError } from "@strata/core";
+import { StrataError, SubprocessError, run } from "@strata/core";
 import { setXattrsBatch } from "./xattrs.js";
 
 export interface SpecialNode {
@@ -82,7 +81,7 @@ export class DeferredOps {
       if (n.mtime !== 0) lines.push(`touch -h -d @${n.mtime} ${p}`);
     }
     this.#nodes.clear();
-    const r = await execa("sh", ["-s"], { input: lines.join("\n") + "\n", reject: false });
-    if (r.exitCode !== 0) throw new StrataError("INTERNAL", `creating device nodes: ${String(r.stderr).trim() || r.message}`);
+    const r = await run("sh", ["-s"], { input: lines.join("\n") + "\n" });
+    if (r.failed) throw new StrataError("INTERNAL", `creating device nodes: ${new SubprocessError(r).message}`);
   }
 }

@@ -1,5 +1,4 @@
-import { execa } from "execa";
-import { StrataError } from "@strata/core";
+import { StrataError, SubprocessError, run } from "@strata/core";
 
 /** Extended attributes of one file, name → raw value. */
 export type Xattrs = ReadonlyMap<string, Buffer>;
@@ -44,17 +43,17 @@ export async function readXattrs(files: readonly string[]): Promise<Map<string, 
 }
 
 async function runGetfattr(args: string[]): Promise<Buffer> {
-  const r = await execa("getfattr", args, { encoding: "buffer", reject: false, stdin: "ignore", maxBuffer: 1 << 30 });
-  if (r.exitCode !== 0 && r.stdout.length === 0) {
-    const stderr = Buffer.from(r.stderr).toString().trim();
+  const r = await run("getfattr", args);
+  if (r.failed && r.stdout.length === 0) {
+    const stderr = r.stderr.toString().trim();
     // A tree without any xattr-capable entry or a vanished file is not an error.
     if (!/No such file|Operation not supported/.test(stderr)) {
-      throw new StrataError("INTERNAL", `getfattr ${args.at(-1)}: ${stderr || r.message}`, {
-        hint: r.failed && (r as { code?: string }).code === "ENOENT" ? "install the `attr` package" : undefined,
+      throw new StrataError("INTERNAL", `getfattr ${args.at(-1)}: ${new SubprocessError(r).message}`, {
+        hint: r.spawnError?.code === "ENOENT" ? "install the `attr` package" : undefined,
       });
     }
   }
-  return Buffer.from(r.stdout);
+  return r.stdout;
 }
 
 /** Parses `getfattr --dump -e hex` output; file names come back with getfattr's octal escapes undone. */
@@ -127,6 +126,6 @@ export async function setXattrsBatch(items: ReadonlyArray<{ path: string; name: 
   for (const it of items) {
     lines.push(Buffer.from(`# file: `, "latin1"), Buffer.from(escapeForDump(it.path), "latin1"), Buffer.from(`\n${it.name}=0x${it.value.toString("hex")}\n\n`));
   }
-  const r = await execa("setfattr", ["-h", "--restore=-"], { input: Buffer.concat(lines), reject: false });
-  if (r.exitCode !== 0) throw new StrataError("INTERNAL", `setfattr --restore: ${String(r.stderr).trim() || r.message}`);
+  const r = await run("setfattr", ["-h", "--restore=-"], { input: Buffer.concat(lines) });
+  if (r.failed) throw new StrataError("INTERNAL", `setfattr --restore: ${new SubprocessError(r).message}`);
 }

@@ -1,7 +1,6 @@
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { execa } from "execa";
-import { StrataError, type Mount } from "@strata/core";
+import { StrataError, runChecked, type Mount } from "@strata/core";
 
 /**
  * mount(2) copies its option string into a single page, so the whole "-o" string must stay
@@ -36,7 +35,7 @@ async function mountOne(m: Mount, target: string): Promise<void> {
   if (options.length > 0) args.push("-o", options.join(","));
   args.push(m.source, target);
   try {
-    await execa("mount", args, { cwd, stdin: "ignore" });
+    await runChecked("mount", args, { cwd });
   } catch (e) {
     throw new StrataError("INTERNAL", `mount ${m.type} on ${target}: ${stderrOf(e)}`, {
       cause: e,
@@ -92,7 +91,7 @@ export async function unmount(target: string, opts: UnmountOptions = {}): Promis
   const delayMs = opts.delayMs ?? 50;
   for (let attempt = 0; ; attempt++) {
     try {
-      await execa("umount", [target], { stdin: "ignore" });
+      await runChecked("umount", [target]);
       return;
     } catch (e) {
       const msg = stderrOf(e);
@@ -103,7 +102,7 @@ export async function unmount(target: string, opts: UnmountOptions = {}): Promis
     }
   }
   try {
-    await execa("umount", ["--lazy", target], { stdin: "ignore" });
+    await runChecked("umount", ["--lazy", target]);
   } catch (e) {
     throw new StrataError("INTERNAL", `umount --lazy ${target}: ${stderrOf(e)}`, { cause: e });
   }

@@ -1,5 +1,4 @@
-import { execa } from "execa";
-import { StrataError } from "@strata/core";
+import { StrataError, runChecked } from "@strata/core";
 
 /**
  * Copies the directory `src` to `dst` (which must not exist) preserving everything a layer
@@ -12,11 +11,7 @@ import { StrataError } from "@strata/core";
  */
 export async function copyTree(src: string, dst: string, signal?: AbortSignal): Promise<void> {
   try {
-    await execa("cp", ["-a", "--reflink=auto", "--no-target-directory", "--", src, dst], {
-      stdin: "ignore",
-      cancelSignal: signal,
-      forceKillAfterDelay: 2000,
-    });
+    await runChecked("cp", ["-a", "--reflink=auto", "--no-target-directory", "--", src, dst], { signal });
   } catch (e) {
     const stderr = (e as { stderr?: string }).stderr?.trim();
     throw new StrataError("INTERNAL", `copy ${src} to ${dst}: ${stderr || String(e)}`, { cause: e });
