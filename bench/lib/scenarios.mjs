@@ -32,7 +32,7 @@ export function scenarios(repoRoot) {
       title: "(c) COPY one 1 GiB file",
       context: bigFileContext,
       builds: [{ dockerfile: "Dockerfile", tag: "bench/copy-1g" }],
-      variants: ["cold", "rss"],
+      variants: ["cold", "warm", "rss"],
     },
     ...[100_000, 100].map((n) => ({
       id: `d-runs-${n}`,
@@ -47,7 +47,7 @@ export function scenarios(repoRoot) {
       title: "(e) 3 independent CPU-bound stages + final",
       context: parallelStagesContext,
       builds: [{ dockerfile: "Dockerfile", tag: "bench/parallel" }],
-      variants: ["cold"],
+      variants: ["cold", "warm"],
     },
   ];
 }

@@ -1,3 +1,4 @@
+import { closeSync, openSync, readSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { StrataError } from "@strata/core";
 import { OPAQUE_WHITEOUT, WHITEOUT_PREFIX, type Change } from "./change.js";
@@ -65,8 +66,8 @@ export async function* layerTar(changes: AsyncIterable<Change>, opts: LayerTarOp
     push(encodeHeader(header));
     if (c.opaque) push(encodeHeader(whiteoutHeader(`${c.path}/${OPAQUE_WHITEOUT}`, true)));
     if (header.type === TarType.file && header.size > 0) {
-      if (header.size + pendingBytes <= COALESCE) {
-        for await (const b of fileBody(c.source, header.size, chunk)) push(b);
+      if (header.size <= SMALL_FILE) {
+        push(smallFileBody(c.source, header.size));
       } else {
         yield take();
         for await (const b of fileBody(c.source, header.size, chunk)) {
@@ -112,6 +113,28 @@ function whiteoutHeader(path: string, opaque = false): TarHeader {
     name = path.slice(0, slash + 1) + WHITEOUT_PREFIX + path.slice(slash + 1);
   }
   return { name, type: TarType.file, mode: 0, uid: 0, gid: 0, size: 0, mtime: 0 };
+}
+
+/**
+ * Files up to this size are read with blocking calls: on a 20,000-file layer, an async
+ * open/read/close per file spent ~4 s waiting on thread-pool round trips for ~0.3 s of I/O.
+ */
+const SMALL_FILE = 1 << 20;
+
+function smallFileBody(file: string, size: number): Buffer {
+  const buf = Buffer.allocUnsafe(size);
+  const fd = openSync(file, "r");
+  try {
+    let got = 0;
+    while (got < size) {
+      const n = readSync(fd, buf, got, size - got, got);
+      if (n === 0) throw new StrataError("FAILED_PRECONDITION", `${file} shrank while it was being archived`);
+      got += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return buf;
 }
 
 /** Exactly `size` bytes of `file`, in fresh buffers (the consumer may keep them). */
