@@ -4,7 +4,7 @@ import type { CompareOptions, Differ, LayerBlob } from "../types.js";
 import type { Change } from "./change.js";
 import type { LayerContentStore } from "./content.js";
 import { layerTar } from "./layer-tar.js";
-import { overlayUpper, plainLower, plainUpper } from "./tree-sources.js";
+import { listingsReadOnce, overlayUpper, plainLower, plainUpper } from "./tree-sources.js";
 import { TreeDiff } from "./tree-diff.js";
 import { forcedHardlinks } from "./hardlink-groups.js";
 
@@ -32,18 +32,20 @@ export async function withChanges<T>(
   const hasLowerdirs = upper[0]?.options.some((o) => o.startsWith("lowerdir=")) ?? false;
   if (upperdir !== undefined && (lower.length > 0 || !hasLowerdirs)) {
     return withLower(async (lowerDir) => {
-      const { source, rootOpaque } = await overlayUpper(upperdir);
+      const { source: walked, rootOpaque } = await overlayUpper(upperdir);
       const lowerSource = lowerDir === undefined ? undefined : await plainLower(lowerDir, false);
+      const source = lowerSource ? listingsReadOnce(walked) : walked;
       const forced = await forcedHardlinks(source, upperdir, rootOpaque, lowerSource);
       return fn(new TreeDiff(source, lowerSource, forced).changes(upperdir, rootOpaque));
     });
   }
   return withLower((lowerDir) =>
     withMounted(upper, async (upperDir) => {
-      const [upperSource, lowerSource] = await Promise.all([
+      const [walked, lowerSource] = await Promise.all([
         plainUpper(upperDir),
         lowerDir === undefined ? undefined : plainLower(lowerDir, true),
       ]);
+      const upperSource = lowerSource ? listingsReadOnce(walked) : walked;
       const forced = await forcedHardlinks(upperSource, upperDir, true, lowerSource);
       return fn(new TreeDiff(upperSource, lowerSource, forced).changes(upperDir, true));
     }),

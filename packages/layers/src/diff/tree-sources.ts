@@ -99,3 +99,31 @@ export async function plainLower(root: string, prefetch: boolean): Promise<Lower
     },
   };
 }
+
+/**
+ * The upper tree is walked twice, first for hardlink groups (hardlink-groups.ts), then by the
+ * diff. This wrapper keeps each listing from the first walk and hands it to the second (then
+ * forgets it), so every directory is read and every entry lstat'ed once. Past `maxEntries`
+ * remembered entries, listings are read again instead, bounding memory on huge layers.
+ */
+export function listingsReadOnce(upper: UpperSource, maxEntries = 100_000): UpperSource {
+  const kept = new Map<string, UpperListing>();
+  let keptEntries = 0;
+  return {
+    async list(rel, dir, complete) {
+      const key = `${dir}\0${complete}`;
+      const again = kept.get(key);
+      if (again) {
+        kept.delete(key);
+        keptEntries -= again.entries.length;
+        return again;
+      }
+      const listing = await upper.list(rel, dir, complete);
+      if (keptEntries + listing.entries.length <= maxEntries) {
+        kept.set(key, listing);
+        keptEntries += listing.entries.length;
+      }
+      return listing;
+    },
+  };
+}
