@@ -68,11 +68,14 @@ export async function openCacheStore(dir: string): Promise<CacheStore> {
     return { ...doc, lastUsed: used };
   };
 
+  const preimagesWritten = new Set<Digest>();
   const writePreimage = async (key: Digest, preimage: KeyPreimage): Promise<void> => {
     if (keyOf(preimage) !== key) {
       throw new StrataError("INVALID_ARGUMENT", `cache key ${key}: the pre-image given hashes to ${keyOf(preimage)}`);
     }
-    await writeFileAtomic(prePath(key), JSON.stringify(preimage));
+    if (preimagesWritten.has(key)) return; // save() and rememberStep() of one step share it
+    await writeFileAtomic(prePath(key), JSON.stringify(preimage), ADVISORY);
+    preimagesWritten.add(key);
   };
 
   const store: CacheStore = {
@@ -85,7 +88,7 @@ export async function openCacheStore(dir: string): Promise<CacheStore> {
       }
       const record: CacheRecord = { ...input, key: checkKey(key), created: input.created ?? now, lastUsed: input.lastUsed ?? now };
       if (preimage) await writePreimage(key, preimage);
-      await writeFileAtomic(recordPath(key), JSON.stringify(record));
+      await writeFileAtomic(recordPath(key), JSON.stringify(record), ADVISORY);
       const used = new Date(record.lastUsed);
       await utimes(recordPath(key), used, used);
       return record;
@@ -110,6 +113,7 @@ export async function openCacheStore(dir: string): Promise<CacheStore> {
     async delete(key) {
       await rm(recordPath(key), { force: true });
       await rm(prePath(key), { force: true });
+      preimagesWritten.delete(key);
     },
     async preimage(key) {
       const doc = await readJSON(prePath(key));
@@ -118,7 +122,7 @@ export async function openCacheStore(dir: string): Promise<CacheStore> {
     async rememberStep(stepId, preimage) {
       const key = keyOf(preimage);
       await writePreimage(key, preimage);
-      await writeFileAtomic(stepPath(stepId), JSON.stringify({ stepId, key, at: new Date().toISOString() }));
+      await writeFileAtomic(stepPath(stepId), JSON.stringify({ stepId, key, at: new Date().toISOString() }), ADVISORY);
     },
     async explainMiss(stepId, preimage) {
       const doc = await readJSON(stepPath(stepId));
@@ -135,6 +139,12 @@ export async function openCacheStore(dir: string): Promise<CacheStore> {
   };
   return store;
 }
+
+/**
+ * Cache files are renamed into place but not fsynced: a record lost or torn by a crash reads
+ * as a miss (readJSON, isRecord), never as a wrong result, and the step just runs again.
+ */
+const ADVISORY = { durable: false } as const;
 
 function checkKey(key: Digest): Digest {
   if (!isDigest(key)) throw new StrataError("INVALID_ARGUMENT", `not a cache key: ${String(key)}`);

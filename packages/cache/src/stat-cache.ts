@@ -108,7 +108,8 @@ export class StatCache {
       digests += this.#digests[slot];
     }
     await mkdir(path.dirname(this.file), { recursive: true });
-    await writeFileAtomic(this.file, JSON.stringify({ format: FORMAT, contextDir: this.contextDir, paths, stats, digests }));
+    // Not fsynced: the cache is advisory (a lost or torn file only means re-hashing).
+    await writeFileAtomic(this.file, JSON.stringify({ format: FORMAT, contextDir: this.contextDir, paths, stats, digests }), { durable: false });
     this.#dirty = false;
   }
 }

@@ -6,6 +6,5 @@ export { withStoreLock } from "./lock.js";
 export { readIndex, CREATED_ANNOTATION } from "./index-file.js";
 export { writeImage, writeManifest, readImage, imageIdOf, type ResolvedImage } from "./image.js";
 export { collectGarbage, withLease } from "./gc.js";
-export { loadArchive, type LoadedImage } from "./load-archive.js";
-export { saveArchive, type SaveOptions } from "./save-archive.js";
+export { loadArchive, saveArchive, type LoadedImage, type SaveOptions } from "./archives.js";
 export type { Compression } from "./compression.js";

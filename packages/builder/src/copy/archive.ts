@@ -5,7 +5,6 @@ import { open } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
-import * as tar from "tar";
 import { copyFailed } from "./errors.js";
 import type { WriteAttrs } from "./types.js";
 
@@ -114,6 +113,7 @@ export async function extractArchive(file: string, compression: Compression, des
   const isRoot = process.getuid?.() === 0;
   const fixups: EntryAttrs[] = [];
   const owner = attrs.owner && isRoot ? { uid: attrs.owner.uid, gid: attrs.owner.gid } : {};
+  const tar = await import("tar"); // only ADD of a local archive needs node-tar: loaded on first use
   const unpack = tar.x({
     cwd: destDir,
     unlink: true,
