@@ -43,6 +43,9 @@ export class SubprocessError extends Error {
   }
 }
 
+/** What to print for a failure: a SubprocessError's message is already the command's stderr. */
+export const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e)).trim();
+
 function describeFailure(r: SubprocessResult): string {
   if (r.spawnError) return `${r.command}: ${r.spawnError.code === "ENOENT" ? "command not found" : r.spawnError.message}`;
   const stderr = r.stderr.toString().trim();

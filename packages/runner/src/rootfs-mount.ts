@@ -40,9 +40,3 @@ async function isDirectory(p: string): Promise<boolean> {
     return false;
   }
 }
-
-export function stderrOf(e: unknown): string {
-  const err = e as { stderr?: unknown; message?: string };
-  const text = typeof err.stderr === "string" && err.stderr.trim() !== "" ? err.stderr : err.message;
-  return (text ?? String(e)).trim();
-}

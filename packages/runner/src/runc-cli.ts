@@ -1,8 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { ChildProcess } from "node:child_process";
-import { StrataError, runChecked, start, type SubprocessResult } from "@strata/core";
-import { stderrOf } from "./rootfs-mount.js";
+import { StrataError, errorMessage, runChecked, start, type SubprocessResult } from "@strata/core";
 
 /** The runc commands a runner needs, all against one dedicated `--root` state directory. */
 export class RuncCli {
@@ -45,7 +44,7 @@ export class RuncCli {
       const { stdout } = await runChecked(this.binary, ["--root", this.stateRoot, ...args]);
       return stdout.toString().trimEnd();
     } catch (e) {
-      throw new StrataError("INTERNAL", `runc ${args.join(" ")}: ${stderrOf(e)}`, { cause: e });
+      throw new StrataError("INTERNAL", `runc ${args.join(" ")}: ${errorMessage(e)}`, { cause: e });
     }
   }
 }

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { StrataError, runChecked, type Mount } from "@strata/core";
+import { StrataError, errorMessage, runChecked, type Mount } from "@strata/core";
 
 /**
  * mount(2) copies its option string into a single page, so the whole "-o" string must stay
@@ -37,7 +37,7 @@ async function mountOne(m: Mount, target: string): Promise<void> {
   try {
     await runChecked("mount", args, { cwd });
   } catch (e) {
-    throw new StrataError("INTERNAL", `mount ${m.type} on ${target}: ${stderrOf(e)}`, {
+    throw new StrataError("INTERNAL", `mount ${m.type} on ${target}: ${errorMessage(e)}`, {
       cause: e,
       detail: { source: m.source, options: m.options },
       hint: process.getuid?.() === 0 ? undefined : "mounting needs root; use the native snapshotter",
@@ -94,7 +94,7 @@ export async function unmount(target: string, opts: UnmountOptions = {}): Promis
       await runChecked("umount", [target]);
       return;
     } catch (e) {
-      const msg = stderrOf(e);
+      const msg = errorMessage(e);
       if (/not mounted|no mount point specified|mountpoint not found/i.test(msg)) return;
       if (!/busy/i.test(msg)) throw new StrataError("INTERNAL", `umount ${target}: ${msg}`, { cause: e });
       if (attempt >= retries) break;
@@ -104,12 +104,7 @@ export async function unmount(target: string, opts: UnmountOptions = {}): Promis
   try {
     await runChecked("umount", ["--lazy", target]);
   } catch (e) {
-    throw new StrataError("INTERNAL", `umount --lazy ${target}: ${stderrOf(e)}`, { cause: e });
+    throw new StrataError("INTERNAL", `umount --lazy ${target}: ${errorMessage(e)}`, { cause: e });
   }
 }
 
-function stderrOf(e: unknown): string {
-  const err = e as { stderr?: unknown; message?: string };
-  const text = typeof err.stderr === "string" && err.stderr.trim() !== "" ? err.stderr : err.message;
-  return (text ?? String(e)).trim();
-}
