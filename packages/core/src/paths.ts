@@ -1,4 +1,4 @@
-import { lstat, readlink } from "node:fs/promises";
+import { lstatSync, readlinkSync } from "node:fs";
 import path from "node:path";
 import { StrataError, errnoCode } from "./errors.js";
 
@@ -40,8 +40,9 @@ export async function resolveInRoot(root: string, p: string, followLast = true):
     }
     let target: string | undefined;
     try {
-      const st = await lstat(candidate);
-      if (st.isSymbolicLink()) target = await readlink(candidate);
+      // Blocking: one lstat per component, microseconds each, where a promise call is a thread-pool round trip.
+      const st = lstatSync(candidate);
+      if (st.isSymbolicLink()) target = readlinkSync(candidate);
     } catch (e) {
       if (errnoCode(e) !== "ENOENT" && errnoCode(e) !== "ENOTDIR") throw e;
     }

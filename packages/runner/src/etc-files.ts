@@ -1,4 +1,5 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { errnoCode } from "@strata/core";
 
@@ -16,11 +17,9 @@ export async function writeEtcFiles(dir: string, hostname: string, resolvConf: s
     hosts: path.join(dir, "hosts"),
     hostname: path.join(dir, "hostname"),
   };
-  await Promise.all([
-    writeFile(files.resolvConf, resolvConf),
-    writeFile(files.hosts, hostsFile(hostname)),
-    writeFile(files.hostname, `${hostname}\n`),
-  ]);
+  writeFileSync(files.resolvConf, resolvConf);
+  writeFileSync(files.hosts, hostsFile(hostname));
+  writeFileSync(files.hostname, `${hostname}\n`);
   return files;
 }
 

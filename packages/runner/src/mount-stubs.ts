@@ -1,4 +1,4 @@
-import { lstat, readdir, unlink, utimes } from "node:fs/promises";
+import { lstatSync, readdirSync, unlinkSync, utimesSync } from "node:fs";
 import path from "node:path";
 import { errnoCode, resolveInRoot, runChecked } from "@strata/core";
 import { findCopyUps, type CopyUp } from "./overlay-copy-ups.js";
@@ -41,8 +41,8 @@ export async function findMountStubs(
       p = path.dirname(p);
     }
     if (p !== target && !anchors.has(p)) {
-      const st = await lstat(p, { bigint: true });
-      anchors.set(p, { dir: p, atimeNs: String(st.atimeNs), mtimeNs: String(st.mtimeNs), entries: await entriesOf(p) });
+      const st = lstatSync(p, { bigint: true });
+      anchors.set(p, { dir: p, atimeNs: String(st.atimeNs), mtimeNs: String(st.mtimeNs), entries: entriesOf(p) });
     }
   }
   const copyUps = overlayUpperDir === undefined ? [] : await findCopyUps(root, overlayUpperDir, [...anchors.keys()]);
@@ -62,8 +62,13 @@ export async function removeMountStubs(found: MountStubs): Promise<void> {
     if (await unmovedInRoot(found.root, stub)) await removeIfEmptyFile(stub);
   }
   for (const anchor of found.anchors) {
-    if (!(await unmovedInRoot(found.root, anchor.dir)) || !(await lstat(anchor.dir)).isDirectory()) continue;
-    const now = await entriesOf(anchor.dir).catch(() => undefined);
+    if (!(await unmovedInRoot(found.root, anchor.dir)) || !lstatSync(anchor.dir).isDirectory()) continue;
+    let now: string | undefined;
+    try {
+      now = entriesOf(anchor.dir);
+    } catch {
+      continue;
+    }
     if (now === anchor.entries) await restoreTimes(anchor.dir, BigInt(anchor.atimeNs), BigInt(anchor.mtimeNs));
   }
 }
@@ -76,21 +81,21 @@ export async function removeMountStubs(found: MountStubs): Promise<void> {
  */
 async function restoreTimes(dir: string, atimeNs: bigint, mtimeNs: bigint): Promise<void> {
   const seconds = (ns: bigint) => Number(ns / 1000n) / 1e6;
-  await utimes(dir, seconds(atimeNs), seconds(mtimeNs));
-  if ((await lstat(dir, { bigint: true })).mtimeNs === mtimeNs) return;
+  utimesSync(dir, seconds(atimeNs), seconds(mtimeNs));
+  if (lstatSync(dir, { bigint: true }).mtimeNs === mtimeNs) return;
   const frac = (mtimeNs % 1_000_000_000n).toString().padStart(9, "0");
   await runChecked("touch", ["-m", "-c", "-d", `@${mtimeNs / 1_000_000_000n}.${frac}`, dir]);
 }
 
-async function entriesOf(dir: string): Promise<string> {
-  return (await readdir(dir)).sort().join("\0");
+function entriesOf(dir: string): string {
+  return readdirSync(dir).sort().join("\0");
 }
 
 async function removeIfEmptyFile(p: string): Promise<void> {
   try {
-    const st = await lstat(p);
+    const st = lstatSync(p);
     if (st.isFile() && st.size === 0) {
-      await unlink(p);
+      unlinkSync(p);
     }
   } catch (e) {
     if (errnoCode(e) !== "ENOENT" && errnoCode(e) !== "ENOTEMPTY") throw e;

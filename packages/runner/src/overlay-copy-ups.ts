@@ -1,4 +1,4 @@
-import { lstat, readdir, rmdir } from "node:fs/promises";
+import { lstatSync, readdirSync, rmdirSync } from "node:fs";
 import path from "node:path";
 import { errnoCode } from "@strata/core";
 import { pathExists, unmovedInRoot } from "./paths.js";
@@ -48,7 +48,7 @@ export async function dropCopyUps(copyUps: readonly CopyUp[]): Promise<void> {
   }
   unchanged.sort((a, b) => b.upperPath.length - a.upperPath.length);
   for (const c of unchanged) {
-    if ((await readdir(c.upperPath)).length === 0) await rmdir(c.upperPath);
+    if (readdirSync(c.upperPath).length === 0) rmdirSync(c.upperPath);
   }
 }
 
@@ -56,6 +56,6 @@ const parentOf = (rel: string) => (path.dirname(rel) === "." ? "" : path.dirname
 
 /** Type and mode, owner and mtime: what a layer diff compares for a directory. */
 async function metaOf(p: string): Promise<string> {
-  const st = await lstat(p, { bigint: true });
+  const st = lstatSync(p, { bigint: true });
   return `${st.mode} ${st.uid}:${st.gid} ${st.mtimeNs}`;
 }

@@ -1,11 +1,12 @@
-import { lstat, readdir } from "node:fs/promises";
+import { lstatSync } from "node:fs";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { errnoCode, resolveInRoot } from "@strata/core";
 
 /** Whether `p` exists (without following a final symlink); a file in the way counts as no. */
 export async function pathExists(p: string): Promise<boolean> {
   try {
-    await lstat(p);
+    lstatSync(p);
     return true;
   } catch (e) {
     if (errnoCode(e) === "ENOENT" || errnoCode(e) === "ENOTDIR") return false;

@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { StrataError, cleanPath, errnoCode, resolveInRoot, upperDirOf } from "@strata/core";
 import { writeEtcFiles } from "./etc-files.js";
@@ -50,7 +51,7 @@ export async function runInBundle(ctx: BundleContext, spec: RunSpec, io: RunIO, 
       network: spec.network ?? "none",
       binds,
     });
-    await writeFile(path.join(ctx.bundle, "config.json"), JSON.stringify(config));
+    writeFileSync(path.join(ctx.bundle, "config.json"), JSON.stringify(config));
     if (signal?.aborted) throw canceled();
     return await runToExit(ctx.runc, ctx.bundle, ctx.id, io, signal);
   } finally {

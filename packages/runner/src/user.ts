@@ -1,4 +1,4 @@
-import { readFile, stat } from "node:fs/promises";
+import { readFileSync, statSync } from "node:fs";
 import { StrataError, errnoCode, resolveInRoot } from "@strata/core";
 
 /** A process identity inside the container, as Docker derives it from `USER`. */
@@ -78,8 +78,8 @@ async function readEtcFile<T>(root: string, file: string, parse: (fields: string
   let text: string;
   try {
     // Never open a FIFO or device an image might have planted there.
-    if (!(await stat(host)).isFile()) return undefined;
-    text = await readFile(host, "utf8");
+    if (!statSync(host).isFile()) return undefined;
+    text = readFileSync(host, "utf8");
   } catch (e) {
     if (errnoCode(e) === "ENOENT" || errnoCode(e) === "ENOTDIR") return undefined;
     throw e;

@@ -1,6 +1,7 @@
 import { HISTORY_COMMENT } from "../history.js";
 import { chainId, randomHex, type Digest, type Mount } from "@strata/core";
 import { stepKey, type StepInput } from "@strata/cache";
+import { overlayLowerMounts } from "@strata/layers";
 import type { BuildContext } from "../context.js";
 import type { StageState } from "../stage/state.js";
 import { applyCachedLayer } from "./cache-hit.js";
@@ -66,9 +67,10 @@ async function buildLayer(ctx: BuildContext, state: StageState, mutate: (mounts:
   try {
     await mutate(upper);
     ctx.signal?.throwIfAborted();
-    let lower: Mount[] = [];
-    // The differ reads only the overlay upperdir, but checks each candidate against the lower.
-    if (state.snapshot) {
+    // The differ reads only the overlay upperdir, but checks each candidate against the lower:
+    // an overlay's own lowerdirs (read without a mount), else a view of the parent.
+    let lower: Mount[] = overlayLowerMounts(upper) ?? [];
+    if (state.snapshot && lower.length === 0) {
       lowerKey = `${key}-lower`;
       lower = await snapshotter.view(lowerKey, state.snapshot, { labels: activeLabels() });
     }

@@ -5,8 +5,9 @@ import type { Change } from "./change.js";
 import type { LayerContentStore } from "./content.js";
 import { layerTar } from "./layer-tar.js";
 import { listingsReadOnce, overlayUpper, plainLower, plainUpper } from "./tree-sources.js";
-import { TreeDiff } from "./tree-diff.js";
-import { forcedHardlinks } from "./hardlink-groups.js";
+import { TreeDiff, type LowerSource } from "./tree-diff.js";
+import { forcedHardlinks, surveyUpper } from "./hardlink-groups.js";
+import { stackedLower } from "./stacked-lower.js";
 
 /** The upperdir of a single overlay mount, or undefined. */
 export function overlayUpperdir(mounts: readonly Mount[]): string | undefined {
@@ -15,9 +16,30 @@ export function overlayUpperdir(mounts: readonly Mount[]): string | undefined {
 }
 
 /**
+ * The read-only mounts of what a writable overlay mount sits on (its lowerdirs), or undefined
+ * when `upper` is not one. The differ reads those directories without mounting them, so
+ * diffing against them needs no view snapshot.
+ */
+export function overlayLowerMounts(upper: readonly Mount[]): Mount[] | undefined {
+  if (overlayUpperdir(upper) === undefined) return undefined;
+  const lowerdir = upper[0]!.options.find((o) => o.startsWith("lowerdir="));
+  return lowerdir === undefined ? undefined : [{ type: "overlay", source: "overlay", options: [lowerdir] }];
+}
+
+/** The layer directories (nearest first) of a read-only overlay or bind lower, readable without a mount. */
+function lowerLayerDirs(lower: readonly Mount[]): string[] | undefined {
+  if (lower.length !== 1) return undefined;
+  const m = lower[0]!;
+  if (m.type === "bind" && m.options.includes("ro")) return [m.source];
+  if (m.type !== "overlay" || m.options.length !== 1 || !m.options[0]!.startsWith("lowerdir=")) return undefined;
+  return m.options[0]!.slice("lowerdir=".length).split(":");
+}
+
+/**
  * Changes from `lower` to `upper`, in layer order. With an overlay upper only its upperdir
  * is walked (cost follows the size of the change; the lower is read only at the paths the
- * upperdir names); otherwise both trees are walked (`lower` = [] makes everything an add).
+ * upperdir names, straight from its layer directories when it is an overlay stack);
+ * otherwise both trees are walked (`lower` = [] makes everything an add).
  * `fn` runs while the trees are mounted.
  */
 export async function withChanges<T>(
@@ -31,13 +53,17 @@ export async function withChanges<T>(
   // Without a lower to compare with, the lowerdirs' content is part of the change: walk the view.
   const hasLowerdirs = upper[0]?.options.some((o) => o.startsWith("lowerdir=")) ?? false;
   if (upperdir !== undefined && (lower.length > 0 || !hasLowerdirs)) {
-    return withLower(async (lowerDir) => {
-      const { source: walked, rootOpaque } = await overlayUpper(upperdir);
-      const lowerSource = lowerDir === undefined ? undefined : await plainLower(lowerDir, false);
-      const source = lowerSource ? listingsReadOnce(walked) : walked;
-      const forced = await forcedHardlinks(source, upperdir, rootOpaque, lowerSource);
+    const { source: walked, rootOpaque } = await overlayUpper(upperdir);
+    if (lower.length === 0) return fn(new TreeDiff(walked, undefined).changes(upperdir, rootOpaque));
+    const source = listingsReadOnce(walked);
+    const survey = await surveyUpper(source, upperdir, rootOpaque);
+    const diff = async (lowerSource: LowerSource) => {
+      const forced = await forcedHardlinks(survey, lowerSource);
       return fn(new TreeDiff(source, lowerSource, forced).changes(upperdir, rootOpaque));
-    });
+    };
+    const layerDirs = lowerLayerDirs(lower);
+    if (layerDirs) return diff(await stackedLower(layerDirs, survey.dirs));
+    return withLower(async (lowerDir) => diff(await plainLower(lowerDir!, false)));
   }
   return withLower((lowerDir) =>
     withMounted(upper, async (upperDir) => {
@@ -45,8 +71,9 @@ export async function withChanges<T>(
         plainUpper(upperDir),
         lowerDir === undefined ? undefined : plainLower(lowerDir, true),
       ]);
-      const upperSource = lowerSource ? listingsReadOnce(walked) : walked;
-      const forced = await forcedHardlinks(upperSource, upperDir, true, lowerSource);
+      if (!lowerSource) return fn(new TreeDiff(walked, undefined).changes(upperDir, true));
+      const upperSource = listingsReadOnce(walked);
+      const forced = await forcedHardlinks(await surveyUpper(upperSource, upperDir, true), lowerSource);
       return fn(new TreeDiff(upperSource, lowerSource, forced).changes(upperDir, true));
     }),
   );

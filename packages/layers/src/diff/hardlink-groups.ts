@@ -2,18 +2,20 @@ import { joinRel } from "./change.js";
 import { sameMeta, type FileMeta } from "./file-meta.js";
 import type { LowerSource, UpperSource } from "./tree-diff.js";
 
-/**
- * Paths that must be written although their own metadata did not change: the other names of
- * a hardlinked inode of which at least one name changed. Without them a new link to an
- * unchanged file (`ln /bin/a /bin/b`) would become a full copy and lose the link on apply;
- * with them the first name in layer order carries the data and the others are link entries.
- * Reads the upper tree's listings once more (overlay: the upperdir only).
- */
-export async function forcedHardlinks(upper: UpperSource, upperRoot: string, rootComplete: boolean, lower: LowerSource | undefined): Promise<Set<string>> {
-  const forced = new Set<string>();
-  if (!lower) return forced; // everything is an add already
+/** What one walk of the upper tree learns before the diff: its directories and hardlinked files. */
+export interface UpperSurvey {
+  /** Every directory of the upper tree, "" (the root) first, parents before children. */
+  dirs: string[];
+  /** Upper paths sharing an inode, one group per inode with at least two names. */
+  linkGroups: { rel: string; meta: FileMeta }[][];
+}
+
+/** Walks the upper tree's listings (overlay: the upperdir only) once. */
+export async function surveyUpper(upper: UpperSource, upperRoot: string, rootComplete: boolean): Promise<UpperSurvey> {
+  const dirs: string[] = [];
   const groups = new Map<string, { rel: string; meta: FileMeta }[]>();
   const walk = async (rel: string, dir: string, complete: boolean): Promise<void> => {
+    dirs.push(rel);
     const listing = await upper.list(rel, dir, complete);
     for (const e of listing.entries) {
       const childRel = joinRel(rel, e.name);
@@ -27,8 +29,18 @@ export async function forcedHardlinks(upper: UpperSource, upperRoot: string, roo
     }
   };
   await walk("", upperRoot, rootComplete);
-  for (const members of groups.values()) {
-    if (members.length < 2) continue;
+  return { dirs, linkGroups: [...groups.values()].filter((g) => g.length > 1) };
+}
+
+/**
+ * Paths that must be written although their own metadata did not change: the other names of
+ * a hardlinked inode of which at least one name changed. Without them a new link to an
+ * unchanged file (`ln /bin/a /bin/b`) would become a full copy and lose the link on apply;
+ * with them the first name in layer order carries the data and the others are link entries.
+ */
+export async function forcedHardlinks(survey: UpperSurvey, lower: LowerSource): Promise<Set<string>> {
+  const forced = new Set<string>();
+  for (const members of survey.linkGroups) {
     const lowerMetas = await Promise.all(members.map((m) => lower.meta(m.rel)));
     const xattrs = await lower.xattrs(members.map((m) => m.rel));
     const changed = members.some((m, i) => {

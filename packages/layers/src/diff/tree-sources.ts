@@ -4,16 +4,9 @@ import { StrataError, errnoCode } from "@strata/core";
 import { compareNames } from "./change.js";
 import { isWhiteoutDevice, readMetaSync, type FileMeta } from "./file-meta.js";
 import type { LowerSource, UpperEntry, UpperListing, UpperSource } from "./tree-diff.js";
-import { dumpXattrTree, isLayerXattr, readXattrs, NO_XATTRS, type Xattrs } from "./xattrs.js";
+import { dumpXattrTree, layerXattrs, readXattrs, NO_XATTRS } from "./xattrs.js";
 
 type XattrDump = Map<string, Map<string, Buffer>>;
-
-function layerXattrs(all: Map<string, Buffer> | undefined): Xattrs {
-  if (!all) return NO_XATTRS;
-  let out: Map<string, Buffer> | undefined;
-  for (const [k, v] of all) if (isLayerXattr(k)) (out ??= new Map()).set(k, v);
-  return out ?? NO_XATTRS;
-}
 
 function sortedNames(dir: string): string[] {
   try {

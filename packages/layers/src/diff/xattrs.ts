@@ -13,6 +13,14 @@ export function isLayerXattr(name: string): boolean {
   return name === "security.capability" || name.startsWith("user.");
 }
 
+/** The layer xattrs among all of a file's xattrs. */
+export function layerXattrs(all: ReadonlyMap<string, Buffer> | undefined): Xattrs {
+  if (!all) return NO_XATTRS;
+  let out: Map<string, Buffer> | undefined;
+  for (const [k, v] of all) if (isLayerXattr(k)) (out ??= new Map()).set(k, v);
+  return out ?? NO_XATTRS;
+}
+
 export function sameXattrs(a: Xattrs, b: Xattrs): boolean {
   if (a.size !== b.size) return false;
   for (const [k, v] of a) {

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { StrataError, errnoCode, writeFileAtomic } from "@strata/core";
 import type { SnapshotInfo, SnapshotKind } from "../types.js";
 import { withFileLock } from "./file-lock.js";
@@ -44,7 +44,7 @@ export class MetadataStore {
   async read(): Promise<MetadataDocument> {
     let text: string;
     try {
-      text = await readFile(this.#file, "utf8");
+      text = readFileSync(this.#file, "utf8"); // small: a blocking read beats a thread-pool round trip
     } catch (e) {
       if (errnoCode(e) === "ENOENT") return emptyDocument();
       throw e;
