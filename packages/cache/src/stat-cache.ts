@@ -125,6 +125,11 @@ interface Document {
   digests: string;
 }
 
+/** Buffer's hex decoder stops at the first non-hex pair: several times faster than a regex on 1.3 MB. */
+function isLowerHex(s: string): boolean {
+  return Buffer.from(s, "hex").length * 2 === s.length && s === s.toLowerCase();
+}
+
 function isDocument(v: unknown, contextDir: string): v is Document {
   if (typeof v !== "object" || v === null) return false;
   const d = v as Partial<Document> & { format?: unknown; contextDir?: unknown };
@@ -136,7 +141,7 @@ function isDocument(v: unknown, contextDir: string): v is Document {
     typeof d.digests === "string" &&
     d.stats.length === d.paths.length * FIELDS &&
     d.digests.length === d.paths.length * 64 &&
-    /^[a-f0-9]*$/.test(d.digests) &&
+    isLowerHex(d.digests) &&
     d.paths.every((p) => typeof p === "string") &&
     d.stats.every((n) => typeof n === "number")
   );

@@ -45,16 +45,25 @@ export function stepKey(input: StepKeyInput): { key: Digest; preimage: KeyPreima
     throw new StrataError("INVALID_ARGUMENT", `step key: parent ${String(input.parent)} is not a digest`);
   }
   let inputs: Record<string, string> | undefined;
-  let files: Record<string, CompactChecksum> | undefined;
+  const checksums: [string, ContextChecksum][] = [];
   for (const [name, value] of Object.entries(input.inputs ?? {})) {
     inputs ??= {};
     if (isContextChecksum(value)) {
       inputs[name] = value.digest;
-      (files ??= {})[name] = compactChecksum(value);
+      checksums.push([name, value]);
     } else if (typeof value === "string") inputs[name] = value;
     else throw new StrataError("INVALID_ARGUMENT", `step key: input ${name} must be a digest, a string or a context checksum`);
   }
-  const preimage: KeyPreimage = { v: KEY_VERSION, kind: input.kind, definition: input.definition, parent: input.parent, inputs, files };
+  const preimage: KeyPreimage = { v: KEY_VERSION, kind: input.kind, definition: input.definition, parent: input.parent, inputs };
+  if (checksums.length > 0) {
+    // Built on first read (explaining a miss, saving the record): a cache hit never needs it,
+    // and for a 20,000-file COPY it is 20,000 small arrays. Enumerable, so JSON includes it.
+    let files: Record<string, CompactChecksum> | undefined;
+    Object.defineProperty(preimage, "files", {
+      enumerable: true,
+      get: () => (files ??= Object.fromEntries(checksums.map(([name, sum]) => [name, compactChecksum(sum)]))),
+    });
+  }
   return { key: keyOf(preimage), preimage };
 }
 

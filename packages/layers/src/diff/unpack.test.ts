@@ -55,6 +55,16 @@ describe("unpackLayers", () => {
     expect(await unpackLayers({ snapshotter, applier, layers: [], diffIds: [] })).toBeUndefined();
   });
 
+  it("extracts each layer once when stages unpack the same image at the same time", async () => {
+    const snapshotter = await createNativeSnapshotter(path.join(dir, "native-parallel"));
+    let applied = 0;
+    const inner = createApplier(store);
+    const applier: Applier = { apply: (l, m, o) => (applied++, inner.apply(l, m, o)) };
+    const tops = await Promise.all([1, 2, 3].map(() => unpackLayers({ snapshotter, applier, layers, diffIds })));
+    expect(new Set(tops)).toEqual(new Set([chainIds(diffIds)[1]]));
+    expect(applied).toBe(2);
+  });
+
   it("refuses a layer whose diffID is not the config's, leaving no snapshot behind", async () => {
     const snapshotter = await createNativeSnapshotter(path.join(dir, "native-bad"));
     const wrong = [diffIds[0]!, sha256("not this")] as Digest[];

@@ -25,7 +25,8 @@ export async function unpackLayers(opts: UnpackLayersOptions): Promise<string | 
   for (let i = 0; i < layers.length; i++) {
     opts.signal?.throwIfAborted();
     const name = chain[i]!;
-    if (!(await isCommitted(snapshotter, name))) {
+    await once(snapshotter, name, async () => {
+      if (await isCommitted(snapshotter, name)) return;
       const key = `extract-${randomHex(8)}-${name}`;
       const mounts = await snapshotter.prepare(key, parent, { labels: { "strata.io/unpack": name } });
       try {
@@ -36,12 +37,30 @@ export async function unpackLayers(opts: UnpackLayersOptions): Promise<string | 
         await snapshotter.commit(name, key);
       } catch (e) {
         await snapshotter.remove(key).catch(() => {});
-        if (!isAlreadyExists(e)) throw e; // someone else committed the same chain meanwhile
+        if (!isAlreadyExists(e)) throw e; // another process committed the same chain meanwhile
       }
-    }
+    });
     parent = name;
   }
   return parent;
+}
+
+/** Unpacks running in this process, per snapshotter and chainID. */
+const running = new WeakMap<Snapshotter, Map<string, Promise<void>>>();
+
+/**
+ * Runs `unpack` for `name` unless an unpack of the same chain is already running in this
+ * process, in which case it waits for that one: parallel stages FROM one image would otherwise
+ * each extract every layer, and all but one would throw their work away.
+ */
+async function once(snapshotter: Snapshotter, name: string, unpack: () => Promise<void>): Promise<void> {
+  let byName = running.get(snapshotter);
+  if (!byName) running.set(snapshotter, (byName = new Map()));
+  const pending = byName.get(name);
+  if (pending) return pending;
+  const started = unpack().finally(() => byName.delete(name));
+  byName.set(name, started);
+  return started;
 }
 
 async function isCommitted(s: Snapshotter, name: string): Promise<boolean> {
