@@ -5,17 +5,18 @@
 //   one ESM file                                   67 ms
 //   one CommonJS file + code cache (vm.Script)     56 ms   (Node 20 has no module.enableCompileCache)
 import { build } from "esbuild";
-import { rm } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const outdir = path.join(cli, "dist/bundle");
 
-await rm(outdir, { recursive: true, force: true }); // also drops a code cache made for the old bundle
-await build({
+const bundle = path.join(outdir, "strata.cjs");
+const result = await build({
   stdin: { contents: 'import { main } from "./main.js";\nvoid main(process.argv);\n', resolveDir: path.join(cli, "dist"), sourcefile: "bundle-entry.js" },
-  outfile: path.join(outdir, "strata.cjs"),
+  outfile: bundle,
+  write: false,
   bundle: true,
   format: "cjs",
   platform: "node",
@@ -26,3 +27,14 @@ await build({
   legalComments: "none",
   logLevel: "warning",
 });
+const code = result.outputFiles[0].contents;
+const old = await readFile(bundle).catch(() => undefined);
+// An unchanged bundle is left alone (and keeps its code cache). A changed one replaces the old by
+// rename, so a strata process starting meanwhile (tests run it while rebuilding) reads one whole file.
+if (!old?.equals(code)) {
+  await mkdir(outdir, { recursive: true });
+  const tmp = `${bundle}.${process.pid}.tmp`;
+  await writeFile(tmp, code);
+  await rename(tmp, bundle);
+  await rm(`${bundle}.v8-cache`, { force: true }); // made for the old source: V8 would reject it anyway
+}

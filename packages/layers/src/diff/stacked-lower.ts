@@ -2,7 +2,7 @@ import { lstatSync, readdirSync, type Dirent, type Stats } from "node:fs";
 import path from "node:path";
 import { errnoCode } from "@strata/core";
 import { compareNames } from "./change.js";
-import { isWhiteoutDevice, readMetaSync, type FileMeta } from "./file-meta.js";
+import { readMetaSync, type FileMeta } from "./file-meta.js";
 import type { LowerSource } from "./tree-diff.js";
 import { layerXattrs, NO_XATTRS, readXattrs, type Xattrs } from "./xattrs.js";
 
@@ -99,7 +99,7 @@ export async function stackedLower(layers: readonly string[], dirRels: Iterable<
         const dir = at(i, rel);
         for (const d of readEntries(dir)) {
           if (names.has(d.name) || hidden.has(d.name)) continue;
-          if (d.isCharacterDevice() && isWhiteoutDevice(readMetaSync(path.join(dir, d.name)) ?? { type: "file", rdev: 1 })) hidden.add(d.name);
+          if (d.isCharacterDevice() && lstatOrUndefined(path.join(dir, d.name))?.rdev === 0) hidden.add(d.name);
           else names.add(d.name);
         }
       }
