@@ -18,6 +18,7 @@ import path from "node:path";
 import { StrataError, resolveInRoot } from "@strata/core";
 import { OPAQUE_WHITEOUT, WHITEOUT_PREFIX } from "./change.js";
 import { DeferredOps } from "./deferred-ops.js";
+import { lstatOrUndefined } from "./file-meta.js";
 import { normaliseEntryName, splitRel } from "./safe-path.js";
 import { TarType } from "./tar-header.js";
 import type { TarEntry } from "./tar-reader.js";
@@ -160,10 +161,6 @@ export async function applyLayer(root: string, entries: AsyncIterable<TarEntry>,
     else lutimesSync(abs, e.mtime, e.mtime);
   }
   await deferred.flush();
-}
-
-function lstatOrUndefined(p: string): Stats | undefined {
-  return lstatSync(p, { throwIfNoEntry: false });
 }
 
 async function writeBody(abs: string, e: TarEntry): Promise<void> {

@@ -1,5 +1,5 @@
 import { lstat, readlink } from "node:fs/promises";
-import { lstatSync, readlinkSync, type BigIntStats } from "node:fs";
+import { lstatSync, readlinkSync, type BigIntStats, type Stats } from "node:fs";
 import { errnoCode } from "@strata/core";
 import { NO_XATTRS, sameXattrs, type Xattrs } from "./xattrs.js";
 
@@ -55,6 +55,16 @@ export function readMetaSync(file: string, xattrs: Xattrs = NO_XATTRS): FileMeta
   const st = lstatSync(file, { bigint: true, throwIfNoEntry: false });
   if (!st) return undefined;
   return metaOf(st, xattrs, st.isSymbolicLink() ? readlinkSync(file) : undefined);
+}
+
+/** lstat, or undefined when the path (or a parent, as a non-directory) is not there. */
+export function lstatOrUndefined(p: string): Stats | undefined {
+  try {
+    return lstatSync(p);
+  } catch (e) {
+    if (errnoCode(e) === "ENOENT" || errnoCode(e) === "ENOTDIR") return undefined;
+    throw e;
+  }
 }
 
 export function metaOf(st: BigIntStats, xattrs: Xattrs, linkTarget?: string): FileMeta {

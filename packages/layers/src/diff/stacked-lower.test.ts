@@ -96,7 +96,7 @@ describe("stackedLower (root: mknod, trusted xattrs, overlay mounts)", () => {
     );
   });
 
-  it("reads opacity only where a directory has another below it to hide", async () => {
+  it("hides what lies below an opaque directory, and nothing beside it", async () => {
     const root = await tempDir();
     const [top, bottom] = [path.join(root, "top"), path.join(root, "bottom")];
     await mkdir(path.join(top, "only-top"), { recursive: true });

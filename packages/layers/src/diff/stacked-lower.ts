@@ -1,8 +1,8 @@
-import { lstatSync, readdirSync, type Dirent, type Stats } from "node:fs";
+import { readdirSync, type Dirent } from "node:fs";
 import path from "node:path";
 import { errnoCode } from "@strata/core";
 import { compareNames } from "./change.js";
-import { readMetaSync, type FileMeta } from "./file-meta.js";
+import { lstatOrUndefined, readMetaSync, type FileMeta } from "./file-meta.js";
 import type { LowerSource } from "./tree-diff.js";
 import { layerXattrs, NO_XATTRS, readXattrs, type Xattrs } from "./xattrs.js";
 
@@ -116,15 +116,6 @@ export async function stackedLower(layers: readonly string[], dirRels: Iterable<
 
 function isDirectory(p: string): boolean {
   return lstatOrUndefined(p)?.isDirectory() ?? false;
-}
-
-function lstatOrUndefined(p: string): Stats | undefined {
-  try {
-    return lstatSync(p);
-  } catch (e) {
-    if (errnoCode(e) === "ENOENT" || errnoCode(e) === "ENOTDIR") return undefined;
-    throw e;
-  }
 }
 
 function readEntries(dir: string): Dirent[] {

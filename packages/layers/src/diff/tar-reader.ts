@@ -1,19 +1,9 @@
 import { StrataError } from "@strata/core";
 import { ByteReader } from "./byte-reader.js";
-import { BLOCK, padding, TarType } from "./tar-header.js";
+import { BLOCK, padding, TarType, type TarHeader } from "./tar-header.js";
 
-export interface TarEntry {
-  /** As stored (not yet normalised). */
-  name: string;
-  type: string;
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  mtime: number;
-  linkname: string;
-  devmajor: number;
-  devminor: number;
+/** A header as read: every field present (`name` as stored, not yet normalised). */
+export interface TarEntry extends Required<Omit<TarHeader, "xattrs">> {
   xattrs: Map<string, Buffer>;
   /** The body; must be consumed (or left: the reader skips what is not read) before the next entry. */
   body: AsyncIterable<Buffer>;
