@@ -63,13 +63,14 @@ describe("image store", () => {
   it("resolves image IDs, unique prefixes and manifest digests like Docker", async () => {
     const a = await makeImage("a");
     const b = await makeImage("b");
-    await store.images.put("a", a.manifest);
-    await store.images.put("b", b.manifest);
+    // Tags that are not hex: a one-digit ID prefix such as "a" would resolve as the tag "a" first.
+    await store.images.put("alpha", a.manifest);
+    await store.images.put("beta", b.manifest);
     expect(a.configDigest).toBe(sha256(canonicalJSON(a.config)));
     expect((await readImage(store, a.configDigest)).manifestDesc.digest).toBe(a.manifest.digest);
     expect((await readImage(store, a.configDigest.slice(7, 19))).configDigest).toBe(a.configDigest);
     expect((await readImage(store, a.manifest.digest)).configDigest).toBe(a.configDigest);
-    expect((await readImage(store, `a@${a.manifest.digest}`)).configDigest).toBe(a.configDigest);
+    expect((await readImage(store, `alpha@${a.manifest.digest}`)).configDigest).toBe(a.configDigest);
     await expect(readImage(store, "nope")).rejects.toMatchObject({ code: "NOT_FOUND", message: "image nope: not found" });
     await expect(readImage(store, "ffffffffffff")).rejects.toMatchObject({ code: "NOT_FOUND" });
     // Every ID starts with some hex digit shared by... only check ambiguity when it exists.
