@@ -1,5 +1,6 @@
 import { chainIds, isAlreadyExists, isNotFound, randomHex, StrataError, type Descriptor, type Digest } from "@strata/core";
 import type { Applier, Snapshotter } from "../types.js";
+import { UNPACK_LABEL } from "../snapshot/driver-switch.js";
 
 export interface UnpackLayersOptions {
   snapshotter: Snapshotter;
@@ -28,7 +29,7 @@ export async function unpackLayers(opts: UnpackLayersOptions): Promise<string | 
     await once(snapshotter, name, async () => {
       if (await isCommitted(snapshotter, name)) return;
       const key = `extract-${randomHex(8)}-${name}`;
-      const mounts = await snapshotter.prepare(key, parent, { labels: { "strata.io/unpack": name } });
+      const mounts = await snapshotter.prepare(key, parent, { labels: { [UNPACK_LABEL]: name } });
       try {
         const { diffId } = await applier.apply(layers[i]!, mounts, { signal: opts.signal });
         if (diffId !== diffIds[i]) {

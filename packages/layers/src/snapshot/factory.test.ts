@@ -1,8 +1,10 @@
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mountAll, unmount } from "../mount/mount.js";
+import { withMounted } from "../mount/with-mounted.js";
+import { UNPACK_LABEL } from "./driver-switch.js";
 import { unmountLeaks } from "../mount/mountinfo.js";
 import { createSnapshotter } from "./factory.js";
 
@@ -60,6 +62,22 @@ describe("createSnapshotter", () => {
     const root = path.join(base, "recorded");
     await (await createSnapshotter(root, "native")).prepare("k");
     expect((await createSnapshotter(root)).driver).toBe("native");
+    await expect(createSnapshotter(root, "overlay")).rejects.toMatchObject({ code: "FAILED_PRECONDITION" });
+  });
+
+  it("changes driver when the root holds only unpacked image layers (what load leaves), dropping them", async () => {
+    const root = path.join(base, "loaded");
+    const overlay = await createSnapshotter(root, "overlay");
+    const mounts = await overlay.prepare("extract-1", undefined, { labels: { [UNPACK_LABEL]: "sha256:l1" } });
+    await withMounted(mounts, (dir) => writeFile(path.join(dir, "f"), "x"));
+    await overlay.commit("sha256:l1", "extract-1");
+    const dirs = await readdir(path.join(root, "snapshots"));
+
+    const native = await createSnapshotter(root, "native");
+    expect(native.driver).toBe("native");
+    await expect(native.stat("sha256:l1")).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect(await readdir(path.join(root, "snapshots"))).toEqual(dirs.filter((d) => !/^\d+$/.test(d)));
+    await native.prepare("k"); // a build result: from now on the root is pinned to native
     await expect(createSnapshotter(root, "overlay")).rejects.toMatchObject({ code: "FAILED_PRECONDITION" });
   });
 
