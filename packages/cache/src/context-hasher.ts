@@ -1,6 +1,6 @@
 import path from "node:path";
 import { StrataError, cleanPath, hexOf, sha256, type Digest } from "@strata/core";
-import { digestEntries, type ContextChecksum, type ContextEntry, type Owner } from "./context-checksum.js";
+import { digestListing, entryLine, type ContextChecksum, type ContextEntry, type Owner } from "./context-checksum.js";
 import { walkSources, type WalkedEntry } from "./context-walk.js";
 import type { IgnoreFilter } from "./exclude.js";
 import { SMALL_FILE_MAX, digestLargeFile, digestSmallFileSync } from "./file-digest.js";
@@ -102,39 +102,65 @@ export async function openContextHasher(opts: ContextHasherOptions): Promise<Con
         excludes: copts.excludes,
         followTopSymlink: copts.followTopSymlink ?? true,
       });
-      const entries: ContextEntry[] = new Array(walked.length);
+      // Stat hits copy their digest bytes straight into the listing's block; only misses read files.
+      const digests = Buffer.alloc(walked.length * 32);
+      const sizes = new Float64Array(walked.length);
+      const modes = new Uint16Array(walked.length);
       const misses: Promise<void>[] = [];
-      // Stat hits are settled synchronously; only misses become promises (a warm walk makes none).
-      for (const [i, w] of walked.entries()) {
+      let files = 0;
+      for (let i = 0; i < walked.length; i++) {
+        const w = walked[i]!;
         if (i % 512 === 511) await new Promise<void>((resolve) => setImmediate(resolve)); // let other steps run
-        if (w.kind === "symlink") {
-          entries[i] = { path: w.rel, kind: "symlink", mode: 0o777, target: w.target };
-          continue;
-        }
-        const mode = copts.chmod ?? w.st.mode & 0o7777;
-        if (w.kind === "dir") {
-          entries[i] = { path: w.rel, kind: "dir", mode };
-          continue;
-        }
-        const known = statCache.get(w.rel, w.st);
-        if (known) {
+        modes[i] = w.kind === "symlink" ? 0o777 : (copts.chmod ?? w.st.mode & 0o7777);
+        if (w.kind !== "file") continue;
+        const at = files++ * 32;
+        if (statCache.copyDigest(w.rel, w.st, digests, at)) {
           counters.statHits++;
-          entries[i] = { path: w.rel, kind: "file", mode, size: w.st.size, digest: known };
+          sizes[i] = w.st.size;
           continue;
         }
         const hashed = hashFile(w);
-        const set = ({ digest, size }: FileDigest): void => void (entries[i] = { path: w.rel, kind: "file", mode, size, digest });
+        const set = ({ digest, size }: FileDigest): void => {
+          digests.write(digest.slice(7), at, 32, "hex");
+          sizes[i] = size;
+        };
         if (hashed instanceof Promise) misses.push(hashed.then(set));
         else set(hashed);
       }
       await Promise.all(misses);
-      return { digest: digestEntries(entries, owner), entries, owner };
+      const block = digests.subarray(0, files * 32);
+      const lines = walked.map((w, i) => entryLine(w.kind, modes[i]!, w.rel, w.kind === "file" ? sizes[i]! : (w.target ?? "")));
+      const digest = digestListing(lines, walked.length, owner, block);
+      return checksumOf(digest, owner, () => listing(walked, modes, sizes, block));
     },
     save: () => statCache.save({ dropUnseen: sawWholeContext }),
   };
 }
 
-/** A stat cache file per context directory under `cacheDir` (e.g. `<root>/cache/contexts/<hex>.json`). */
+/** A stat cache file per context directory under `cacheDir` (e.g. `<root>/cache/contexts/<hex>.stat`). */
 export function statCacheFileFor(cacheDir: string, contextDir: string): string {
-  return path.join(cacheDir, "contexts", `${hexOf(sha256(path.resolve(contextDir)))}.json`);
+  return path.join(cacheDir, "contexts", `${hexOf(sha256(path.resolve(contextDir)))}.stat`);
+}
+
+/** A checksum whose entries are built when first read (explaining a miss, saving a record). */
+function checksumOf(digest: Digest, owner: Owner, build: () => ContextEntry[]): ContextChecksum {
+  let entries: ContextEntry[] | undefined;
+  return {
+    digest,
+    owner,
+    get entries() {
+      return (entries ??= build());
+    },
+  };
+}
+
+function listing(walked: readonly WalkedEntry[], modes: Uint16Array, sizes: Float64Array, block: Buffer): ContextEntry[] {
+  let file = 0;
+  return walked.map((w, i): ContextEntry => {
+    const mode = modes[i]!;
+    if (w.kind === "symlink") return { path: w.rel, kind: "symlink", mode, target: w.target };
+    if (w.kind === "dir") return { path: w.rel, kind: "dir", mode };
+    const at = file++ * 32;
+    return { path: w.rel, kind: "file", mode, size: sizes[i]!, digest: `sha256:${block.toString("hex", at, at + 32)}` };
+  });
 }

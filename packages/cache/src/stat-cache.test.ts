@@ -1,3 +1,4 @@
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { sha256 } from "@strata/core";
@@ -47,5 +48,61 @@ describe("StatCache", () => {
     const tree = await makeTree({ "stat.json": "{oops" });
     cleanups.push(tree.cleanup);
     expect((await StatCache.load(path.join(tree.dir, "stat.json"), "/ctx")).size).toBe(0);
+  });
+
+  it("a truncated or extended cache file is an empty cache, never a partly read one", async () => {
+    const tree = await makeTree({});
+    cleanups.push(tree.cleanup);
+    const file = path.join(tree.dir, "stat.bin");
+    const cache = await StatCache.load(file, "/ctx");
+    for (const name of ["a", "b", "c"]) cache.set(name, st({ ino: name.charCodeAt(0) }), sha256(name), st().ctimeMs + 10_000);
+    await cache.save();
+    const whole = await readFile(file);
+    expect((await StatCache.load(file, "/ctx")).size).toBe(3);
+    for (const bytes of [whole.subarray(0, whole.length - 1), Buffer.concat([whole, Buffer.from("x")]), whole.subarray(0, 20)]) {
+      await writeFile(file, bytes);
+      expect((await StatCache.load(file, "/ctx")).size).toBe(0);
+    }
+  });
+
+  it("a file that turned racy after load is forgotten when saved, not kept with its old digest", async () => {
+    const tree = await makeTree({});
+    cleanups.push(tree.cleanup);
+    const file = path.join(tree.dir, "stat.bin");
+    const first = await StatCache.load(file, "/ctx");
+    first.set("a", st(), sha256("old"), st().ctimeMs + 10_000);
+    first.set("b", st({ ino: 50 }), sha256("b"), st().ctimeMs + 10_000);
+    await first.save();
+    const second = await StatCache.load(file, "/ctx");
+    const rewritten = st({ ctimeMs: st().ctimeMs + 5000 });
+    second.set("a", rewritten, sha256("new"), rewritten.ctimeMs + 1); // changed again just now
+    expect(second.get("a", rewritten)).toBeUndefined();
+    await second.save();
+    const third = await StatCache.load(file, "/ctx");
+    expect(third.get("a", st())).toBeUndefined();
+    expect(third.get("a", rewritten)).toBeUndefined();
+    expect(third.get("b", st({ ino: 50 }))).toBe(sha256("b"));
+  });
+
+  it("forgets what a whole-context walk did not see, keeps it after a partial one", async () => {
+    const tree = await makeTree({});
+    cleanups.push(tree.cleanup);
+    const file = path.join(tree.dir, "stat.bin");
+    const first = await StatCache.load(file, "/ctx");
+    for (const name of ["kept", "gone"]) first.set(name, st({ ino: name.length }), sha256(name), st().ctimeMs + 10_000);
+    await first.save();
+    const partial = await StatCache.load(file, "/ctx");
+    partial.get("kept", st({ ino: 4 }));
+    partial.set("new", st({ ino: 9 }), sha256("new"), st().ctimeMs + 10_000);
+    await partial.save();
+    expect((await StatCache.load(file, "/ctx")).size).toBe(3);
+    const whole = await StatCache.load(file, "/ctx");
+    whole.get("kept", st({ ino: 4 }));
+    whole.get("new", st({ ino: 9 }));
+    await whole.save({ dropUnseen: true });
+    const after = await StatCache.load(file, "/ctx");
+    expect(after.size).toBe(2);
+    expect(after.get("gone", st({ ino: 4 }))).toBeUndefined();
+    expect(after.get("kept", st({ ino: 4 }))).toBe(sha256("kept"));
   });
 });

@@ -8,3 +8,4 @@ export * from "./reference.js";
 export * from "./atomic.js";
 export * from "./process.js";
 export * from "./subprocess.js";
+export * from "./stat-numbers.js";
