@@ -3,6 +3,7 @@ import path from "node:path";
 import { StrataError, errnoCode, type Digest, type ImageConfig } from "@strata/core";
 import { openContextHasher, statCacheFileFor, type ContextHasher } from "@strata/cache";
 import { expandWord, parseDockerfile, type Stage } from "@strata/dockerfile";
+import { teardownsSettled } from "@strata/layers";
 import { withLease, writeImage } from "@strata/store";
 import type { BuildContext } from "./context.js";
 import { createIgnoreMatcher, readDockerignore } from "./copy/index.js";
@@ -65,6 +66,7 @@ async function buildUnderLease(env: BuildEnv, req: BuildRequest): Promise<BuildR
     steps: [],
     signal: abort.signal,
   };
+  let succeeded = false;
   try {
     const needed = reachableStages(dockerfile, target, (w) => expandWord(w, (n) => meta.get(n), escape));
     needed.forEach((s) => void ctx.stageResult(s));
@@ -82,10 +84,18 @@ async function buildUnderLease(env: BuildEnv, req: BuildRequest): Promise<BuildR
     const config = finalizeTimes(final.config, req.sourceDateEpoch === undefined ? undefined : ctx.created);
     const { manifest, configDigest } = await writeImage(env.store, { config, layers: final.layers });
     for (const tag of req.tags) await env.store.images.put(tag, manifest);
+    succeeded = true;
     return { imageId: configDigest, manifestDigest: manifest.digest as Digest, tags: req.tags, stages, steps: ctx.steps, warnings };
   } finally {
     req.signal?.removeEventListener("abort", onOuterAbort);
     if (hasher && !req.dryRun) await (await hasher).save().catch(() => {});
+    // Unmounts left to run in the background (see teardownLater) end with the build; a failed
+    // one fails a build that otherwise succeeded, and never hides the error of one that did not.
+    const teardownError = await teardownsSettled().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (succeeded && teardownError !== undefined) throw teardownError;
   }
 }
 

@@ -121,24 +121,29 @@ export class StatCache {
     const keepUnseen = !opts.dropUnseen && this.#rows.size + this.#changed.size <= this.maxEntries;
     const unseenRows = this.#seenRows.length - this.#seenRows.reduce((n, seen) => n + seen, 0);
     if (this.#changed.size === 0 && (keepUnseen || unseenRows === 0)) return;
-    const paths: string[] = [];
-    const stats: number[] = [];
-    const hexes: string[] = [];
-    const { stats: loadedStats, digests } = this.#loaded;
+    const kept: number[] = [];
     for (const [rel, row] of this.#rows) {
-      if (this.#changed.has(rel) || (!keepUnseen && this.#seenRows[row] === 0)) continue;
-      paths.push(rel);
-      for (let i = 0; i < FIELDS; i++) stats.push(loadedStats[row * FIELDS + i]!);
-      hexes.push(digests.toString("hex", row * 32, row * 32 + 32));
+      if (!this.#changed.has(rel) && (keepUnseen || this.#seenRows[row] === 1)) kept.push(row);
     }
-    for (const [rel, c] of this.#changed) {
-      if (c.hex === "") continue;
-      paths.push(rel);
-      stats.push(...c.stats);
-      hexes.push(c.hex);
-    }
+    const added = [...this.#changed].filter(([, c]) => c.hex !== "");
+    const rows = kept.length + added.length;
+    const paths: string[] = new Array(rows);
+    const stats = new Float64Array(rows * FIELDS);
+    const digests = Buffer.allocUnsafe(rows * 32);
+    const { paths: loadedPaths, stats: loadedStats, digests: loadedDigests } = this.#loaded;
+    kept.forEach((row, i) => {
+      paths[i] = loadedPaths[row]!;
+      for (let f = 0; f < FIELDS; f++) stats[i * FIELDS + f] = loadedStats[row * FIELDS + f]!;
+      for (let b = 0; b < 32; b++) digests[i * 32 + b] = loadedDigests[row * 32 + b]!;
+    });
+    added.forEach(([rel, c], j) => {
+      const i = kept.length + j;
+      paths[i] = rel;
+      stats.set(c.stats, i * FIELDS);
+      digests.write(c.hex, i * 32, 32, "hex");
+    });
     await mkdir(path.dirname(this.file), { recursive: true });
-    const bytes = encodeStatCache(this.contextDir, { paths, stats: Float64Array.from(stats), digests: Buffer.from(hexes.join(""), "hex") });
+    const bytes = encodeStatCache(this.contextDir, { paths, stats, digests });
     // Not fsynced: the cache is advisory (a lost or torn file only means re-hashing).
     await writeFileAtomic(this.file, bytes, { durable: false });
   }

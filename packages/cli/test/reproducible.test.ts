@@ -26,4 +26,40 @@ describe("reproducible builds with SOURCE_DATE_EPOCH (needs root + runc)", () =>
     expect((await inspect(r1)).Metadata.ManifestDigest).toBe((await inspect(r2)).Metadata.ManifestDigest);
     expect((await inspect(r1)).Created).toBe("2023-11-14T22:13:20Z");
   });
+
+  it("gives the same image with the overlay and the native driver, for COPYs written with and without a mount", async () => {
+    const ctx = await makeContext({
+      // New top-level paths (/src, /new, /numeric.txt) are written straight into the overlay's
+      // upper dir; the rest exist below (with other metadata, as a symlink, or whited out), or
+      // need /etc/passwd (--chown by name), and go through the mount.
+      Dockerfile: [
+        "FROM busybox",
+        "COPY . /src",
+        "COPY dir/ /new/deep/",
+        "RUN mkdir -m 700 /private && chown 5:5 /private && ln -s /new /lnk && rm -rf /src/dir",
+        "COPY a.txt /private/a.txt",
+        "COPY a.txt /lnk/via-link.txt",
+        "COPY dir/ /src/dir/",
+        "RUN rm -rf /new",
+        "COPY a.txt /new/again.txt",
+        "COPY a.txt /etc/a.txt",
+        "COPY --chown=app a.txt /owned/a.txt",
+        "COPY --chown=7:8 --chmod=600 a.txt /numeric.txt",
+      ].join("\n") + "\n",
+      "a.txt": "alpha\n",
+      "dir/b.txt": "beta\n",
+      "dir/sub/c.txt": "gamma\n",
+    });
+    const [overlay, native] = [await rootWithBusybox("overlay"), await rootWithBusybox("native")];
+    dirs.push(ctx, overlay, native);
+    const env = { SOURCE_DATE_EPOCH: "1700000000" };
+    const ids: string[] = [];
+    for (const root of [overlay, native]) {
+      const res = await strata(root, ["build", "--no-cache", "-q", "-t", "drivers:1", ctx], { env });
+      expect(res.exitCode, res.all).toBe(0);
+      ids.push(res.stdout.trim());
+    }
+    expect(ids[0]).toMatch(/^sha256:[a-f0-9]{64}$/);
+    expect(ids[1]).toBe(ids[0]);
+  });
 });

@@ -3,6 +3,7 @@ import { mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Mount } from "@strata/core";
+import { teardownsSettled } from "@strata/layers";
 import { createRuncRunner, type RuncRunner } from "./runc-runner.js";
 import { tempDir, writeBusyboxRootfs } from "./testsuite/busybox-rootfs.js";
 import { expectOnlyMountPointDirsAdded, hasRunc, mountsUnder, overlayView, runcList, snapshot, tree, type Snapshot, requireRootAndRunc } from "./testsuite/run-helpers.js";
@@ -68,6 +69,18 @@ describe("abort and crash recovery (real runc, real overlay)", () => {
     expect(Date.now() - started).toBeLessThan(5000);
     await expectClean(stateDir);
     await expectOnlyMountPoints(upper);
+  });
+
+  it("releaseLater: returns with the root still being unmounted; teardownsSettled() ends it the same as a plain run", async () => {
+    const stateDir = path.join(base.dir, "state-later");
+    const runner = createRuncRunner({ stateDir });
+    const { rootfs, upper } = await overlay();
+    const spec = { rootfs, args: ["/bin/sh", "-c", "echo out > /out.txt"], env: [], cwd: "/", releaseLater: true };
+    expect(await runner.run(spec)).toEqual({ exitCode: 0 });
+    // The stub files and the /etc copied up for them are already gone from the upper dir.
+    expect(await tree(upper)).toEqual(["/dev", "/out.txt", "/proc", "/sys"]);
+    await teardownsSettled();
+    await expectClean(stateDir);
   });
 
   it("cancels cleanly however early the abort comes", async () => {

@@ -29,12 +29,16 @@ export async function findCopyUps(root: string, upperDir: string, dirs: readonly
 }
 
 /**
- * After unmounting: removes each copied-up directory that is unchanged (same metadata as
+ * Once the container is gone: removes each copied-up directory that is unchanged (same metadata as
  * before the run) and empty once its own copied-up children are gone, deepest first, so
  * the lower one shows through again exactly as before. Metadata is judged before removing
  * anything, since removing a child changes its parent's mtime. A directory the run really
  * changed (an entry, mode, owner or mtime) stays, and so does one that still holds
  * anything, such as a mount-point directory the run made in it (kept, as BuildKit does).
+ *
+ * The overlay may still be mounted: changing a layer under a mount only leaves that mount's own
+ * view undefined (never a crash, per the kernel's overlayfs docs), and nothing reads the merged
+ * view again. This lets the slow unmount run later, in the background.
  */
 export async function dropCopyUps(copyUps: readonly CopyUp[]): Promise<void> {
   const unchanged: CopyUp[] = [];

@@ -26,7 +26,7 @@ export interface BundleContext {
 /**
  * Prepares the container inside a mounted root (user, working directory, /etc files, mount
  * stubs, config.json) and runs it to completion. Before returning it removes the stub
- * files, releases the root, and drops directories the overlay copied up only for them.
+ * files and drops directories the overlay copied up only for them; the caller releases the root.
  */
 export async function runInBundle(ctx: BundleContext, spec: RunSpec, io: RunIO, signal?: AbortSignal) {
   const user = await resolveUser(ctx.root.path, spec.user);
@@ -55,11 +55,7 @@ export async function runInBundle(ctx: BundleContext, spec: RunSpec, io: RunIO, 
     if (signal?.aborted) throw canceled();
     return await runToExit(ctx.runc, ctx.bundle, ctx.id, io, signal);
   } finally {
-    try {
-      await removeMountStubs(stubs);
-    } finally {
-      await ctx.root.release();
-    }
+    await removeMountStubs(stubs);
     await dropCopyUps(stubs.copyUps);
   }
 }

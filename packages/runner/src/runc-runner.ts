@@ -1,5 +1,6 @@
 import path from "node:path";
 import { StrataError } from "@strata/core";
+import { teardownLater, teardownsSettled } from "@strata/layers";
 import { createBundle, randomHex, removeBundle, stateLayout } from "./bundle.js";
 import { readHostResolvConf } from "./etc-files.js";
 import { removeLeftovers } from "./leftovers.js";
@@ -50,15 +51,24 @@ export function createRuncRunner(opts: RuncRunnerOptions): RuncRunner {
         // The owner's pid in the id lets cleanup() tell a crashed run from a concurrent one.
         const id = `${process.pid}-${randomHex(16)}`;
         const bundle = await createBundle(layout, id);
+        let teardown = () => removeBundle(bundle);
         try {
           const root = await mountRootfs(spec.rootfs, path.join(bundle, "rootfs"));
-          try {
-            return await runInBundle({ runc: cli, id, bundle, root, resolvConf: await resolvConf }, spec, io, signal);
-          } finally {
-            await root.release();
+          teardown = async () => {
+            try {
+              await root.release();
+            } finally {
+              await removeBundle(bundle);
+            }
+          };
+          const result = await runInBundle({ runc: cli, id, bundle, root, resolvConf: await resolvConf }, spec, io, signal);
+          if (spec.releaseLater) {
+            teardownLater(teardown());
+            teardown = async () => {};
           }
+          return result;
         } finally {
-          await removeBundle(bundle);
+          await teardown();
         }
       } finally {
         active--;
@@ -67,6 +77,7 @@ export function createRuncRunner(opts: RuncRunnerOptions): RuncRunner {
 
     async cleanup() {
       if (active > 0) throw new StrataError("FAILED_PRECONDITION", "cleanup() while runs are in flight would kill them");
+      await teardownsSettled();
       await removeLeftovers(stateDir, layout, getRunc);
     },
   };

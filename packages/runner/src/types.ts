@@ -19,6 +19,12 @@ export interface RunSpec {
   hostname?: string;
   network?: "none" | "host";
   mounts?: BindMount[];
+  /**
+   * Return once the process has exited, leaving the root's unmount to run in the background
+   * (`teardownLater` in @strata/layers): a builder reads the upper dir meanwhile. Mounts wait
+   * for it by themselves; anything else that needs it gone awaits `teardownsSettled()`.
+   */
+  releaseLater?: boolean;
 }
 
 export interface RunIO {
@@ -27,6 +33,6 @@ export interface RunIO {
 }
 
 export interface Runner {
-  /** Runs one process to completion. Leaves no mounts and no mount stubs behind in the rootfs. */
+  /** Runs one process to completion. Leaves no mounts (see `releaseLater`) and no mount stubs behind in the rootfs. */
   run(spec: RunSpec, io?: RunIO, signal?: AbortSignal): Promise<{ exitCode: number }>;
 }

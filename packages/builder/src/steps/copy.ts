@@ -3,7 +3,7 @@ import path from "node:path";
 import { StrataError, type Mount } from "@strata/core";
 import type { StepInput } from "@strata/cache";
 import type { Instruction } from "@strata/dockerfile";
-import { withMounted } from "@strata/layers";
+import { directWriteDir, withMounted } from "@strata/layers";
 import type { BuildContext } from "../context.js";
 import { copyInto, fetchUrl, parseChmod, type CopyRequest } from "../copy/index.js";
 import { findStage } from "../stage/select.js";
@@ -67,7 +67,7 @@ export async function copyStep(ctx: BuildContext, state: StageState, instr: Copy
         ? await mountStageView(ctx, source.state.snapshot, scratch)
         : { dir: ctx.req.contextDir, release: async () => {} };
       try {
-        await withMounted(mounts, async (destRoot) => {
+        const write = async (destRoot: string): Promise<void> => {
           if (local.length > 0 || inline.length > 0) {
             await copyInto({
               ...base,
@@ -82,7 +82,11 @@ export async function copyStep(ctx: BuildContext, state: StageState, instr: Copy
           for (const f of fetched) {
             await copyInto({ ...base, isAdd: false, sourceRoot: path.dirname(f.path), sourceIsContext: true, sources: [path.basename(f.path)], destRoot });
           }
-        });
+        };
+        // A --chown by name reads the image's /etc/passwd, which only the mounted view has.
+        const topName = destinationTop(instr.dest, base.workdir);
+        const direct = topName !== undefined && !ownerByName(instr.chown) ? directWriteDir(mounts, [topName]) : undefined;
+        await (direct !== undefined ? write(direct) : withMounted(mounts, write));
       } finally {
         await release();
       }
@@ -99,3 +103,11 @@ async function copySource(ctx: BuildContext, instr: CopyInstruction): Promise<{ 
   const state = stage ? await ctx.stageResult(stage) : await imageState(ctx, instr.from);
   return { state, key: state.key };
 }
+
+/** The first path component a COPY writes under (`/app/x` → `app`); undefined for the root itself. */
+function destinationTop(dest: string, workdir: string): string | undefined {
+  const absolute = path.posix.resolve("/", workdir, dest);
+  return absolute === "/" ? undefined : absolute.split("/")[1];
+}
+
+const ownerByName = (chown: string | undefined): boolean => chown !== undefined && !/^\d+(:\d+)?$/.test(chown);

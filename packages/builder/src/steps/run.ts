@@ -48,7 +48,8 @@ export async function runStep(ctx: BuildContext, state: StageState, instr: RunIn
       };
       try {
         const { exitCode } = await ctx.env.runner.run(
-          { rootfs, args, env, cwd, user, network, mounts: [...extraMounts, ...mounts] },
+          // Unmounting after a run that touched many files is slow; it overlaps with the diff.
+          { rootfs, args, env, cwd, user, network, mounts: [...extraMounts, ...mounts], releaseLater: true },
           { stdout: keep("stdout"), stderr: keep("stderr") },
           ctx.signal,
         );

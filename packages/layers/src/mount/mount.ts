@@ -1,6 +1,7 @@
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { StrataError, errorMessage, runChecked, type Mount } from "@strata/core";
+import { teardownsSettled } from "./teardown.js";
 
 /**
  * mount(2) copies its option string into a single page, so the whole "-o" string must stay
@@ -13,6 +14,8 @@ const OVERLAY_PATH_OPTIONS = ["lowerdir=", "upperdir=", "workdir="];
 
 /** Mounts every entry of `mounts` onto `target`, in order. On failure, undoes what it mounted. */
 export async function mountAll(mounts: readonly Mount[], target: string): Promise<void> {
+  // A layer still being unmounted as an upper must not be mounted again, as a lower.
+  await teardownsSettled();
   let mounted = 0;
   try {
     for (const m of mounts) {
