@@ -117,6 +117,28 @@ describe("ContextHasher", () => {
     expect(fresh.counters.filesHashed).toBe(1);
   });
 
+  it("remembers a whole checksum by what the walk saw; a changed stat, an edit or other rules check file by file", async () => {
+    const ignore = Object.assign((rel: string) => rel.endsWith(".md"), { key: "md", hasNegations: false });
+    const { ctx, hasher, open } = await fixture(base, ignore);
+    const first = await hasher.checksum(["."]);
+    await hasher.save();
+    const again = await open();
+    const statCacheMemo = await again.checksum(["."]);
+    expect(statCacheMemo.digest).toBe(first.digest);
+    expect(again.counters).toMatchObject({ filesHashed: 0, statHits: 3 });
+    expect(statCacheMemo.entries).toEqual(first.entries); // still listed, for explaining a miss
+
+    // A chmod changes no content digest but the listing's modes: the memo must not answer.
+    await chmod(path.join(ctx, "src/run.sh"), 0o755);
+    const chmodded = await again.checksum(["."]);
+    expect(chmodded.digest).not.toBe(first.digest);
+    expect(chmodded.entries.find((e) => e.path === "src/run.sh")?.mode).toBe(0o755);
+
+    // Rules the memo was not made under (another key, or none) never reuse it.
+    const other = await openContextHasher({ contextDir: ctx, statCacheFile: path.join(path.dirname(ctx), "state", "stat-cache.json"), ignore: Object.assign((rel: string) => rel.endsWith(".md"), { key: "other" }) });
+    expect((await other.checksum(["."])).digest).toBe(chmodded.digest);
+  });
+
   it("ignores changes to files .dockerignore excludes", async () => {
     const ignore = (rel: string): boolean => rel === "secret.env" || rel === "logs" || rel.startsWith("logs/");
     const { ctx, hasher } = await fixture({ ...base, "ctx/secret.env": "A=1\n", "ctx/logs/a.log": "x\n" }, ignore);

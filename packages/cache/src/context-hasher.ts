@@ -1,13 +1,15 @@
 import path from "node:path";
-import { StrataError, cleanPath, hexOf, sha256, type Digest } from "@strata/core";
-import { digestListing, entryLine, type ContextChecksum, type ContextEntry, type Owner } from "./context-checksum.js";
+import { StrataError, cleanPath, digestJSON, hexOf, sha256, type Digest } from "@strata/core";
+import { CONTEXT_CHECKSUM_VERSION, digestListing, entryLine, type ContextChecksum, type ContextEntry, type Owner } from "./context-checksum.js";
 import { walkSources, type WalkedEntry } from "./context-walk.js";
 import type { IgnoreFilter } from "./exclude.js";
 import { SMALL_FILE_MAX, digestLargeFile, digestSmallFileSync } from "./file-digest.js";
 import { createLimiter } from "./limiter.js";
 import { StatCache } from "./stat-cache.js";
+import { walkFingerprint } from "./walk-fingerprint.js";
 
-type FileDigest = { digest: Digest; size: number };
+/** `settled`: remembered by the stat cache (not racy, not changed while read). */
+type FileDigest = { digest: Digest; size: number; settled: boolean };
 
 export interface ContextHasherOptions {
   contextDir: string;
@@ -60,12 +62,13 @@ export async function openContextHasher(opts: ContextHasherOptions): Promise<Con
   const inFlight = new Map<string, Promise<FileDigest>>();
   /** A checksum of "." saw every file the context has, so `save` may forget the others. */
   let sawWholeContext = false;
+  const listingFromStats = listingFromStatsWith(statCache, root);
 
-  const remember = (w: WalkedEntry, result: FileDigest, readStart: number): FileDigest => {
+  const remember = (w: WalkedEntry, result: { digest: Digest; size: number }, readStart: number): FileDigest => {
     counters.filesHashed++;
     counters.bytesHashed += result.size;
-    if (result.size === w.st.size) statCache.set(w.rel, w.st, result.digest, readStart);
-    return result;
+    const settled = result.size === w.st.size && statCache.set(w.rel, w.st, result.digest, readStart);
+    return { ...result, settled };
   };
 
   /** Small files are read inline (see file-digest.ts); large ones stream, a few at a time, each once. */
@@ -96,18 +99,25 @@ export async function openContextHasher(opts: ContextHasherOptions): Promise<Con
       }
       const owner = copts.owner ?? { uid: 0, gid: 0 };
       if (sources.some((s) => cleanPath(s) === "/") && !copts.excludes?.length) sawWholeContext = true;
-      const walked = await walkSources(sources, {
-        root,
-        ignore: opts.ignore,
-        excludes: copts.excludes,
-        followTopSymlink: copts.followTopSymlink ?? true,
-      });
+      const followTopSymlink = copts.followTopSymlink ?? true;
+      const walked = await walkSources(sources, { root, ignore: opts.ignore, excludes: copts.excludes, followTopSymlink });
+      // The whole checksum, remembered under what selected the tree and what the walk saw of it.
+      const memoKey = opts.ignore === undefined || opts.ignore.key !== undefined
+        ? hexOf(digestJSON({ v: CONTEXT_CHECKSUM_VERSION, sources, excludes: copts.excludes ?? [], chmod: copts.chmod ?? null, owner, followTopSymlink, ignore: opts.ignore?.key ?? null }))
+        : undefined;
+      const fingerprint = memoKey === undefined ? undefined : walkFingerprint(walked);
+      const memo = memoKey === undefined ? undefined : statCache.memo(memoKey);
+      if (memo !== undefined && memo.fingerprint === fingerprint) {
+        for (const w of walked) if (w.kind === "file") counters.statHits++;
+        return checksumOf(memo.digest as Digest, owner, () => listingFromStats(walked, copts.chmod));
+      }
       // Stat hits copy their digest bytes straight into the listing's block; only misses read files.
       const digests = Buffer.alloc(walked.length * 32);
       const sizes = new Float64Array(walked.length);
       const modes = new Uint16Array(walked.length);
       const misses: Promise<void>[] = [];
       let files = 0;
+      let allSettled = true;
       for (let i = 0; i < walked.length; i++) {
         const w = walked[i]!;
         if (i % 512 === 511) await new Promise<void>((resolve) => setImmediate(resolve)); // let other steps run
@@ -120,9 +130,10 @@ export async function openContextHasher(opts: ContextHasherOptions): Promise<Con
           continue;
         }
         const hashed = hashFile(w);
-        const set = ({ digest, size }: FileDigest): void => {
+        const set = ({ digest, size, settled }: FileDigest): void => {
           digests.write(digest.slice(7), at, 32, "hex");
           sizes[i] = size;
+          allSettled &&= settled;
         };
         if (hashed instanceof Promise) misses.push(hashed.then(set));
         else set(hashed);
@@ -131,6 +142,8 @@ export async function openContextHasher(opts: ContextHasherOptions): Promise<Con
       const block = digests.subarray(0, files * 32);
       const lines = walked.map((w, i) => entryLine(w.kind, modes[i]!, w.rel, w.kind === "file" ? sizes[i]! : (w.target ?? "")));
       const digest = digestListing(lines, walked.length, owner, block);
+      // A racy file could still change without its stat showing it: remember nothing then.
+      if (memoKey !== undefined && fingerprint !== undefined && allSettled) statCache.setMemo(memoKey, fingerprint, digest);
       return checksumOf(digest, owner, () => listing(walked, modes, sizes, block));
     },
     save: () => statCache.save({ dropUnseen: sawWholeContext }),
@@ -152,6 +165,21 @@ function checksumOf(digest: Digest, owner: Owner, build: () => ContextEntry[]): 
       return (entries ??= build());
     },
   };
+}
+
+/**
+ * The entries of a remembered checksum, built when first read: digests from the stat cache, or
+ * read again (synchronously: this runs inside a property getter) for a file it has forgotten.
+ */
+function listingFromStatsWith(statCache: StatCache, root: string) {
+  return (walked: readonly WalkedEntry[], chmod: number | undefined): ContextEntry[] =>
+    walked.map((w): ContextEntry => {
+      if (w.kind === "symlink") return { path: w.rel, kind: "symlink", mode: 0o777, target: w.target };
+      const mode = chmod ?? w.st.mode & 0o7777;
+      if (w.kind === "dir") return { path: w.rel, kind: "dir", mode };
+      const digest = statCache.get(w.rel, w.st) ?? digestSmallFileSync(path.join(root, w.rel), w.st).digest;
+      return { path: w.rel, kind: "file", mode, size: w.st.size, digest };
+    });
 }
 
 function listing(walked: readonly WalkedEntry[], modes: Uint16Array, sizes: Float64Array, block: Buffer): ContextEntry[] {

@@ -9,6 +9,11 @@ const ignore = ((dockerignoreModule as unknown as { default?: IgnoreFactory }).d
 export type IgnoreFilter = ((rel: string) => boolean) & {
   /** When explicitly false, an excluded directory is not descended into (nothing below it can be re-included). */
   readonly hasNegations?: boolean;
+  /**
+   * Identifies the rules (say, a digest of the patterns), so a checksum made under them can be
+   * remembered; a filter without one is never assumed to be the same as another.
+   */
+  readonly key?: string;
 };
 
 /** A `--exclude` test bound to one source, over context-relative paths. */

@@ -3,10 +3,12 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { errnoCode, writeFileAtomic, type Digest } from "@strata/core";
 import type { StatIdentity } from "./stat-identity.js";
-import { decodeStatCache, encodeStatCache, type StatCacheColumns } from "./stat-cache-file.js";
+import { decodeStatCache, encodeStatCache, type StatCacheColumns, type TreeMemo } from "./stat-cache-file.js";
 
 /** Numbers kept per path: size, mtime ms, ctime ms, inode, device. */
 const FIELDS = 5;
+/** Tree checksums remembered per context; the least recently used beyond this are forgotten. */
+const MAX_MEMOS = 64;
 
 interface Changed {
   stats: [number, number, number, number, number];
@@ -30,7 +32,9 @@ interface Changed {
  * sit beside them until `save` merges both.
  */
 export class StatCache {
-  #loaded: StatCacheColumns = { paths: [], stats: new Float64Array(0), digests: Buffer.alloc(0) };
+  #loaded: StatCacheColumns = { paths: [], stats: new Float64Array(0), digests: Buffer.alloc(0), memos: {} };
+  #memos: Record<string, TreeMemo> = {};
+  #memosChanged = false;
   /** path → row in the loaded columns. */
   readonly #rows = new Map<string, number>();
   #seenRows = new Uint8Array(0);
@@ -56,6 +60,7 @@ export class StatCache {
       cache.#loaded = columns;
       columns.paths.forEach((p, i) => cache.#rows.set(p, i));
       cache.#seenRows = new Uint8Array(columns.paths.length);
+      cache.#memos = { ...columns.memos };
     }
     return cache;
   }
@@ -103,14 +108,32 @@ export class StatCache {
     return match ? row : undefined;
   }
 
+  /** The checksum remembered under `key` (see ContextHasher), marked as used now. */
+  memo(key: string): TreeMemo | undefined {
+    const found = this.#memos[key];
+    // Marked at most hourly, so that a build that changed nothing writes nothing.
+    if (found && Date.now() - found.used > 3_600_000) {
+      found.used = Date.now();
+      this.#memosChanged = true;
+    }
+    return found;
+  }
+
+  setMemo(key: string, fingerprint: string, digest: string): void {
+    this.#memos[key] = { fingerprint, digest, used: Date.now() };
+    this.#memosChanged = true;
+  }
+
   /**
    * Remember `digest` for the stat taken *before* the content was read. `readStartMs` is the wall
    * clock when reading began; an entry whose ctime is within timestamp granularity of it is racy.
+   * Returns whether it was remembered (false: racy).
    */
-  set(rel: string, st: StatIdentity, digest: Digest, readStartMs: number): void {
+  set(rel: string, st: StatIdentity, digest: Digest, readStartMs: number): boolean {
     const racy = st.ctimeMs + granularityMs(st.ctimeMs) >= readStartMs;
-    if (racy && !this.#changed.has(rel) && !this.#rows.has(rel)) return;
+    if (racy && !this.#changed.has(rel) && !this.#rows.has(rel)) return false;
     this.#changed.set(rel, { stats: [st.size, st.mtimeMs, st.ctimeMs, st.ino, st.dev], hex: racy ? "" : digest.slice(7) });
+    return !racy;
   }
 
   /**
@@ -120,7 +143,7 @@ export class StatCache {
   async save(opts: { dropUnseen?: boolean } = {}): Promise<void> {
     const keepUnseen = !opts.dropUnseen && this.#rows.size + this.#changed.size <= this.maxEntries;
     const unseenRows = this.#seenRows.length - this.#seenRows.reduce((n, seen) => n + seen, 0);
-    if (this.#changed.size === 0 && (keepUnseen || unseenRows === 0)) return;
+    if (this.#changed.size === 0 && !this.#memosChanged && (keepUnseen || unseenRows === 0)) return;
     const kept: number[] = [];
     for (const [rel, row] of this.#rows) {
       if (!this.#changed.has(rel) && (keepUnseen || this.#seenRows[row] === 1)) kept.push(row);
@@ -143,7 +166,12 @@ export class StatCache {
       digests.write(c.hex, i * 32, 32, "hex");
     });
     await mkdir(path.dirname(this.file), { recursive: true });
-    const bytes = encodeStatCache(this.contextDir, { paths, stats, digests });
+    const memos = Object.fromEntries(
+      Object.entries(this.#memos)
+        .sort(([, a], [, b]) => b.used - a.used)
+        .slice(0, MAX_MEMOS),
+    );
+    const bytes = encodeStatCache(this.contextDir, { paths, stats, digests, memos });
     // Not fsynced: the cache is advisory (a lost or torn file only means re-hashing).
     await writeFileAtomic(this.file, bytes, { durable: false });
   }

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import dockerignoreModule from "@balena/dockerignore";
-import { errnoCode } from "@strata/core";
+import { errnoCode, hexOf, sha256 } from "@strata/core";
 
 // The package is CommonJS (`module.exports = factory`) but its types declare a default export.
 type Factory = typeof dockerignoreModule.default;
@@ -11,6 +11,8 @@ const ignoreFactory = ((dockerignoreModule as unknown as { default?: Factory }).
 export interface IgnoreMatcher {
   (relPath: string): boolean;
   readonly hasNegations: boolean;
+  /** A digest of the normalised patterns: equal keys, equal rules. */
+  readonly key: string;
 }
 
 /**
@@ -43,14 +45,15 @@ export function normalizePatterns(patterns: readonly string[]): string[] {
 export function createIgnoreMatcher(patterns: string[]): IgnoreMatcher {
   const normalized = normalizePatterns(patterns);
   const hasNegations = normalized.some((p) => p.startsWith("!"));
-  if (normalized.length === 0) return Object.assign((_: string) => false, { hasNegations: false });
+  const key = hexOf(sha256(`dockerignore\n${normalized.join("\n")}`));
+  if (normalized.length === 0) return Object.assign((_: string) => false, { hasNegations: false, key });
   const ig = ignoreFactory().add(normalized);
   const match = (relPath: string): boolean => {
     const rel = relPath.replace(/^(\/|\.\/)+/, "").replace(/\/+$/, "");
     if (rel === "" || rel === ".") return false;
     return ig.ignores(rel);
   };
-  return Object.assign(match, { hasNegations });
+  return Object.assign(match, { hasNegations, key });
 }
 
 /** The lines of `<contextDir>/.dockerignore`, or [] when there is none. */
