@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { chmod, open, rename, rm, stat, utimes, type FileHandle } from "node:fs/promises";
+import { utimesSync } from "node:fs";
+import { chmod, open, rename, rm, stat, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { Hasher, StrataError, type Digest } from "@strata/core";
 import { fsError } from "./fs-errors.js";
@@ -104,7 +105,11 @@ export class IngestWriter implements ContentWriter {
 /** Refresh a re-committed blob's mtime so a concurrent GC sees it as freshly written (see leases). */
 export async function touchBlob(file: string): Promise<void> {
   const now = new Date();
-  await utimes(file, now, now).catch(() => {});
+  try {
+    utimesSync(file, now, now); // blocking, as for `has`: a single tiny syscall
+  } catch {
+    // a blob another process just removed: its writer will put it back
+  }
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -42,6 +42,9 @@ export class IndexImageStore implements ImageStore {
 
   async put(name: string, target: Descriptor): Promise<void> {
     const full = normalizeTag(name);
+    // Tagging an image again with the name it already has changes nothing (a fully cached rebuild).
+    const { manifests: current } = await readIndex(this.root);
+    if (current.some((d) => refNameOf(d) === full && d.digest === target.digest)) return;
     const created = new Date().toISOString();
     await updateIndex(this.root, (manifests) => {
       const keep = manifests.filter((d) => refNameOf(d) !== full && !(refNameOf(d) === undefined && d.digest === target.digest));

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { MediaType, StrataError, writeFileAtomic, type Descriptor, type Index } from "@strata/core";
 import { fsError } from "./fs-errors.js";
 import { layoutPaths } from "./layout.js";
@@ -13,7 +13,7 @@ export async function readIndex(root: string): Promise<Index> {
   const file = layoutPaths(root).index;
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    text = readFileSync(file, "utf8"); // small; blocking beats async readFile's four round trips
   } catch (e) {
     const err = fsError(e, `image index ${file}`);
     if (err instanceof StrataError && err.code === "NOT_FOUND") return emptyIndex();
