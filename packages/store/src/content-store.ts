@@ -3,7 +3,7 @@ import { open, readdir, rm, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { ownerPid, processAlive, StrataError, errnoCode, isDigest, sha256, type Digest } from "@strata/core";
-import { IngestWriter, touchBlob } from "./content-writer.js";
+import { IngestWriter, SMALL_BLOB, putSmallBlobSync, touchBlob } from "./content-writer.js";
 import { fsError } from "./fs-errors.js";
 import { blobPathIn, layoutPaths } from "./layout.js";
 import type { ContentInfo, ContentStore, ContentWriter } from "./types.js";
@@ -36,6 +36,7 @@ export class LocalContentStore implements ContentStore {
     if (expected !== undefined && expected !== digest) {
       throw new StrataError("DIGEST_MISMATCH", `blob ${expected}: digest mismatch: content hashes to ${digest}`);
     }
+    if (bytes.length <= SMALL_BLOB) return putSmallBlobSync(this.root, `put-${digest}`, bytes, digest);
     if (await this.has(digest)) {
       await touchBlob(this.blobPath(digest));
       return { digest, size: bytes.length };

@@ -14,5 +14,7 @@ export interface LayerContentWriter {
 
 export interface LayerContentStore {
   writer(opts: { ref: string }): Promise<LayerContentWriter>;
+  /** Stores bytes already in memory (a small layer); without it, small layers go through `writer`. */
+  put?(data: Uint8Array): Promise<{ digest: Digest; size: number }>;
   read(digest: Digest): Readable;
 }

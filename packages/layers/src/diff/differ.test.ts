@@ -70,6 +70,23 @@ describe("createDiffer", () => {
     expect(plain.descriptor.size).toBe(overlay.descriptor.size);
   });
 
+  it("writes the same bytes whether a small layer goes in one put or through the streaming writer", async () => {
+    const puts: number[] = [];
+    const withPut = {
+      ...store,
+      async put(data: Uint8Array) {
+        puts.push(data.length);
+        const w = await store.writer();
+        await w.write(data);
+        return w.commit();
+      },
+    };
+    const streamed = await createDiffer(store).compare(fx.lowerMounts, fx.upperMounts, { sourceDateEpoch: SDE });
+    const put = await createDiffer(withPut).compare(fx.lowerMounts, fx.upperMounts, { sourceDateEpoch: SDE });
+    expect(put.diffId).toBe(streamed.diffId);
+    expect(puts).toEqual([streamed.descriptor.size]);
+  });
+
   it("is deterministic and clamps mtimes to SOURCE_DATE_EPOCH (whiteouts at epoch 0, lower times kept)", async () => {
     const differ = createDiffer(store);
     const a = await differ.compare(fx.lowerMounts, fx.upperMounts, { sourceDateEpoch: SDE });

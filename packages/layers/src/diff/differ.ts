@@ -1,8 +1,8 @@
-import { MediaType, randomHex, type Mount } from "@strata/core";
+import { MediaType, randomHex, type Digest, type Mount } from "@strata/core";
 import { withMounted } from "../mount/index.js";
 import type { CompareOptions, Differ, LayerBlob } from "../types.js";
 import type { Change } from "./change.js";
-import type { LayerContentStore } from "./content.js";
+import type { LayerContentStore, LayerContentWriter } from "./content.js";
 import { layerTar } from "./layer-tar.js";
 import { listingsReadOnce, overlayUpper, plainLower, plainUpper } from "./tree-sources.js";
 import { TreeDiff, type LowerSource } from "./tree-diff.js";
@@ -104,13 +104,36 @@ export async function writeLayer(
       yield c;
     }
   }
-  const writer = await content.writer({ ref: `layer-${randomHex(8)}` });
+  const blob = (b: { digest: Digest; size: number }): LayerBlob => ({
+    descriptor: { mediaType: MediaType.ociLayer, digest: b.digest, size: b.size },
+    diffId: b.digest,
+    empty: count === 0,
+  });
+  // A small layer (most COPY and RUN steps) is held in memory and stored in one blocking put;
+  // the streaming writer starts only once a layer outgrows that.
+  const head: Uint8Array[] = [];
+  let headBytes = 0;
+  let writer: LayerContentWriter | undefined;
   try {
-    for await (const chunk of layerTar(counted(), opts)) await writer.write(chunk);
-    const { digest, size } = await writer.commit();
-    return { descriptor: { mediaType: MediaType.ociLayer, digest, size }, diffId: digest, empty: count === 0 };
+    for await (const chunk of layerTar(counted(), opts)) {
+      if (writer) {
+        await writer.write(chunk);
+        continue;
+      }
+      head.push(chunk);
+      headBytes += chunk.length;
+      if (content.put === undefined || headBytes > SMALL_LAYER) {
+        writer = await content.writer({ ref: `layer-${randomHex(8)}` });
+        for (const c of head.splice(0)) await writer.write(c);
+      }
+    }
+    if (writer) return blob(await writer.commit());
+    return blob(await content.put!(Buffer.concat(head)));
   } catch (e) {
-    await writer.abort().catch(() => {});
+    await writer?.abort().catch(() => {});
     throw e;
   }
 }
+
+/** Layers up to this size are written from memory in one piece (see writeLayer). */
+const SMALL_LAYER = 64 * 1024;
