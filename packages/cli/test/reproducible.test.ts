@@ -33,7 +33,15 @@ describe("reproducible builds with SOURCE_DATE_EPOCH (needs root + runc)", () =>
       // upper dir; the rest exist below (with other metadata, as a symlink, or whited out), or
       // need /etc/passwd (--chown by name), and go through the mount.
       Dockerfile: [
+        // A stage whose files COPY --from reads straight from its layer directories, or through a view.
+        "FROM busybox AS stage",
+        "RUN echo one > /f.txt && mkdir -p /d/e && echo two > /d/e/g.txt && chmod 600 /d/e/g.txt",
+        "RUN rm /f.txt && mkdir /f.txt && echo three > /f.txt/inner",
         "FROM busybox",
+        "COPY --from=stage /d/e/g.txt /",
+        "COPY --from=stage /f.txt/inner /renamed",
+        "COPY --from=stage /d /dcopy",
+        "COPY --from=stage /d/e/g.txt /etc/",
         "COPY . /src",
         "COPY dir/ /new/deep/",
         "RUN mkdir -m 700 /private && chown 5:5 /private && ln -s /new /lnk && rm -rf /src/dir",
@@ -61,5 +69,25 @@ describe("reproducible builds with SOURCE_DATE_EPOCH (needs root + runc)", () =>
     }
     expect(ids[0]).toMatch(/^sha256:[a-f0-9]{64}$/);
     expect(ids[1]).toBe(ids[0]);
+  });
+
+  it("COPY --from finds no file that an opaque directory or a whiteout hides in the stage", async () => {
+    const root = await rootWithBusybox("overlay");
+    dirs.push(root);
+    const stage = [
+      "FROM busybox AS stage",
+      "RUN mkdir /o && echo a > /o/a && echo h > /h.txt",
+      "RUN rm -rf /o /h.txt && mkdir /o && echo b > /o/b",
+    ];
+    for (const source of ["/o/a", "/h.txt"]) {
+      const ctx = await makeContext({ Dockerfile: [...stage, "FROM busybox", `COPY --from=stage ${source} /`].join("\n") + "\n" });
+      dirs.push(ctx);
+      const res = await strata(root, ["build", "-t", "hidden:1", ctx]);
+      expect(res.exitCode, res.all).toBe(1);
+      expect(res.stderr).toMatch(/not found|no such file/i);
+    }
+    const ctx = await makeContext({ Dockerfile: [...stage, "FROM busybox", "COPY --from=stage /o/b /"].join("\n") + "\n" });
+    dirs.push(ctx);
+    expect((await strata(root, ["build", "-t", "visible:1", ctx])).exitCode).toBe(0);
   });
 });

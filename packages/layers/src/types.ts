@@ -32,6 +32,11 @@ export interface Snapshotter {
   remove(key: string): Promise<void>;
   /** NOT_FOUND when absent. */
   stat(key: string): Promise<SnapshotInfo>;
+  /**
+   * The directories a committed snapshot's files are in, nearest first, for reading without a
+   * view (an overlay chain's layer dirs, whiteouts and all; a native snapshot's one full copy).
+   */
+  layerDirs(key: string): Promise<string[]>;
   usage(key: string): Promise<Usage>;
   walk(fn: (info: SnapshotInfo) => void | Promise<void>): Promise<void>;
   /** Removes directories no metadata refers to (after a crash). */

@@ -3,7 +3,7 @@ import path from "node:path";
 import { StrataError, type Mount } from "@strata/core";
 import type { StepInput } from "@strata/cache";
 import type { Instruction } from "@strata/dockerfile";
-import { directWriteDir, withMounted } from "@strata/layers";
+import { directWriteDir, fileInLayers, withMounted } from "@strata/layers";
 import type { BuildContext } from "../context.js";
 import { copyInto, fetchUrl, parseChmod, type CopyRequest } from "../copy/index.js";
 import { findStage } from "../stage/select.js";
@@ -63,9 +63,12 @@ export async function copyStep(ctx: BuildContext, state: StageState, instr: Copy
     };
     const inline = instr.heredocs.map((h) => ({ name: h.name, content: h.content }));
     await layerStep(ctx, state, info, { createdBy, kind, definition, inputs }, async (mounts: Mount[]) => {
-      const { dir, release } = source.state
-        ? await mountStageView(ctx, source.state.snapshot, scratch)
-        : { dir: ctx.req.contextDir, release: async () => {} };
+      const single = source.state && !instr.parents && !instr.excludes.length && !inline.length ? await singleStageFile(ctx, source.state, local) : undefined;
+      const { dir, release } = single
+        ? { dir: path.dirname(single), release: async () => {} }
+        : source.state
+          ? await mountStageView(ctx, source.state.snapshot, scratch)
+          : { dir: ctx.req.contextDir, release: async () => {} };
       try {
         const write = async (destRoot: string): Promise<void> => {
           if (local.length > 0 || inline.length > 0) {
@@ -74,7 +77,7 @@ export async function copyStep(ctx: BuildContext, state: StageState, instr: Copy
               sourceRoot: dir,
               sourceIsContext: !source.state,
               ignore: source.state ? undefined : ctx.ignore,
-              sources: local,
+              sources: single ? [path.basename(single)] : local,
               destRoot,
               inline: inline.length ? inline : undefined,
             });
@@ -84,7 +87,7 @@ export async function copyStep(ctx: BuildContext, state: StageState, instr: Copy
           }
         };
         // A --chown by name reads the image's /etc/passwd, which only the mounted view has.
-        const topName = destinationTop(instr.dest, base.workdir);
+        const topName = destinationTop(instr.dest, base.workdir) ?? (single ? path.basename(single) : undefined);
         const direct = topName !== undefined && !ownerByName(instr.chown) ? directWriteDir(mounts, [topName]) : undefined;
         await (direct !== undefined ? write(direct) : withMounted(mounts, write));
       } finally {
@@ -95,6 +98,17 @@ export async function copyStep(ctx: BuildContext, state: StageState, instr: Copy
     await rm(scratch, { recursive: true, force: true });
   }
 }
+
+/**
+ * `COPY --from=stage /one/file …`: the file's host path in the stage's layer directories, when
+ * it can be read there without mounting a view (see fileInLayers); undefined otherwise.
+ */
+async function singleStageFile(ctx: BuildContext, state: StageState, sources: readonly string[]): Promise<string | undefined> {
+  if (sources.length !== 1 || !state.snapshot || hasGlob(sources[0]!) || sources[0]!.endsWith("/")) return undefined;
+  return fileInLayers(await ctx.env.snapshotter.layerDirs(state.snapshot), sources[0]!);
+}
+
+const hasGlob = (s: string): boolean => /[*?[\\]/.test(s);
 
 /** Where `--from` points: a stage's or an image's result, with its cache key; none for the context. */
 async function copySource(ctx: BuildContext, instr: CopyInstruction): Promise<{ state?: StageState; key?: string }> {

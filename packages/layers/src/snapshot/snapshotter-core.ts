@@ -110,6 +110,15 @@ export async function createSnapshotterWith(root: string, driver: SnapshotDriver
       return toInfo(key, getRecord(await store.read(), key));
     },
 
+    async layerDirs(key) {
+      const doc = await store.read();
+      const rec = getRecord(doc, key);
+      if (rec.kind !== "committed") {
+        throw new StrataError("FAILED_PRECONDITION", `snapshot ${JSON.stringify(key)}: is ${rec.kind}, only committed snapshots have layer dirs`);
+      }
+      return driver.name === "overlay" ? chainIds(doc, key).map((id) => layout.fsDir(id)) : [layout.fsDir(rec.id)];
+    },
+
     async usage(key) {
       const doc = await store.read();
       const rec = getRecord(doc, key);
