@@ -36,6 +36,7 @@ export function dockerEngine({ docker = "/usr/bin/docker" } = {}) {
       `${q(docker)} builder prune -af >/dev/null`,
     ],
     build: (ctx, b, { noCache }) => build(ctx, b, noCache),
-    cleanup: () => [],
+    // Every --no-cache build leaves the previous image dangling; left alone they fill the disk.
+    cleanup: () => [`${q(docker)} image prune -f >/dev/null`],
   };
 }

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { dockerBuild, dockerSave, flattenImageArchive, type FlattenedImage } from "@strata/testkit";
+import { dockerBuild, dockerRemoveImage, dockerSave, flattenImageArchive, type FlattenedImage } from "@strata/testkit";
 import type { CompatCase } from "./cases.js";
 import { prepareContext } from "./context.js";
 
@@ -23,5 +23,8 @@ export async function buildCaseWithDocker(
   });
   const tar = path.join(outDir, `${c.name}.docker${opts.tagSuffix ?? ""}.tar`);
   await dockerSave(tag, tar);
+  // The saved archive is what the comparison reads; images left in Docker pile up run after run
+  // (each --no-cache build is a new image, the old one dangling: 70 GB over a few days here).
+  for (const t of [tag, ...(c.spec.prebuild ?? []).map((p) => p.tag)]) await dockerRemoveImage(t);
   return { tar, image: await flattenImageArchive(tar) };
 }
