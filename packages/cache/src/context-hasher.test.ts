@@ -3,6 +3,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import dockerignore from "@balena/dockerignore";
 import { isNotFound, sha256 } from "@strata/core";
+import { digestEntries } from "./context-checksum.js";
 import { openContextHasher, type ContextHasher } from "./context-hasher.js";
 import { decodeStatCache } from "./stat-cache-file.js";
 import { makeTree, settle, writeTree } from "./testsuite/fixtures.js";
@@ -126,7 +127,15 @@ describe("ContextHasher", () => {
     const statCacheMemo = await again.checksum(["."]);
     expect(statCacheMemo.digest).toBe(first.digest);
     expect(again.counters).toMatchObject({ filesHashed: 0, statHits: 3 });
+    await again.save(); // looked up no file, so it must forget none
     expect(statCacheMemo.entries).toEqual(first.entries); // still listed, for explaining a miss
+    // Both listings (built lazily, by different paths) describe exactly the digest they came with.
+    for (const sum of [first, statCacheMemo]) expect(digestEntries(sum.entries, sum.owner)).toBe(sum.digest);
+    const third = await open();
+    await chmod(path.join(ctx, "src/app.ts"), 0o600); // the memo misses; only app.ts (new ctime) is read again
+    await third.checksum(["."]);
+    expect(third.counters).toMatchObject({ filesHashed: 1, statHits: 2 });
+    await chmod(path.join(ctx, "src/app.ts"), 0o644);
 
     // A chmod changes no content digest but the listing's modes: the memo must not answer.
     await chmod(path.join(ctx, "src/run.sh"), 0o755);

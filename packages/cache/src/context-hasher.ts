@@ -98,7 +98,6 @@ export async function openContextHasher(opts: ContextHasherOptions): Promise<Con
         throw new StrataError("INVALID_ARGUMENT", `invalid --chmod mode ${copts.chmod}`);
       }
       const owner = copts.owner ?? { uid: 0, gid: 0 };
-      if (sources.some((s) => cleanPath(s) === "/") && !copts.excludes?.length) sawWholeContext = true;
       const followTopSymlink = copts.followTopSymlink ?? true;
       const walked = await walkSources(sources, { root, ignore: opts.ignore, excludes: copts.excludes, followTopSymlink });
       // The whole checksum, remembered under what selected the tree and what the walk saw of it.
@@ -111,6 +110,9 @@ export async function openContextHasher(opts: ContextHasherOptions): Promise<Con
         for (const w of walked) if (w.kind === "file") counters.statHits++;
         return checksumOf(memo.digest as Digest, owner, () => listingFromStats(walked, copts.chmod));
       }
+      // Only a walk that looked up every file may let `save` forget the files it did not see:
+      // a remembered checksum looks up none, and would otherwise empty the stat cache.
+      if (sources.some((s) => cleanPath(s) === "/") && !copts.excludes?.length) sawWholeContext = true;
       // Stat hits copy their digest bytes straight into the listing's block; only misses read files.
       const digests = Buffer.alloc(walked.length * 32);
       const sizes = new Float64Array(walked.length);
