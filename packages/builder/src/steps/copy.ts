@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import { StrataError, type Mount } from "@strata/core";
-import type { StepInput } from "@strata/cache";
+import { hasWildcard, type StepInput } from "@strata/cache";
 import type { Instruction } from "@strata/dockerfile";
 import { directWriteDir, fileInLayers, withMounted } from "@strata/layers";
 import type { BuildContext } from "../context.js";
@@ -104,11 +104,9 @@ export async function copyStep(ctx: BuildContext, state: StageState, instr: Copy
  * it can be read there without mounting a view (see fileInLayers); undefined otherwise.
  */
 async function singleStageFile(ctx: BuildContext, state: StageState, sources: readonly string[]): Promise<string | undefined> {
-  if (sources.length !== 1 || !state.snapshot || hasGlob(sources[0]!) || sources[0]!.endsWith("/")) return undefined;
+  if (sources.length !== 1 || !state.snapshot || hasWildcard(sources[0]!) || sources[0]!.endsWith("/")) return undefined;
   return fileInLayers(await ctx.env.snapshotter.layerDirs(state.snapshot), sources[0]!);
 }
-
-const hasGlob = (s: string): boolean => /[*?[\\]/.test(s);
 
 /** Where `--from` points: a stage's or an image's result, with its cache key; none for the context. */
 async function copySource(ctx: BuildContext, instr: CopyInstruction): Promise<{ state?: StageState; key?: string }> {
