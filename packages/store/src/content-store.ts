@@ -38,7 +38,7 @@ export class LocalContentStore implements ContentStore {
     }
     if (bytes.length <= SMALL_BLOB) return putSmallBlobSync(this.root, `put-${digest}`, bytes, digest);
     if (await this.has(digest)) {
-      await touchBlob(this.blobPath(digest));
+      touchBlob(this.blobPath(digest));
       return { digest, size: bytes.length };
     }
     const w = await this.writer({ ref: `put-${digest}` });

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, utimesSync, writeSync } from "node:fs";
-import { chmod, open, rename, rm, stat, type FileHandle } from "node:fs/promises";
+import { open, rm, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { Hasher, StrataError, type Digest } from "@strata/core";
 import { fsError } from "./fs-errors.js";
@@ -73,13 +73,7 @@ export class IngestWriter implements ContentWriter {
       if (expected.digest !== undefined && expected.digest !== info.digest) {
         throw new StrataError("DIGEST_MISMATCH", `ingest ${this.ref}: digest mismatch: expected ${expected.digest}, got ${info.digest}`);
       }
-      const dest = blobPathIn(this.root, info.digest);
-      if (await exists(dest)) {
-        await touchBlob(dest);
-        return info;
-      }
-      await chmod(this.tmp, 0o444);
-      await rename(this.tmp, dest);
+      publishIngested(this.tmp, blobPathIn(this.root, info.digest));
       return info;
     } catch (e) {
       throw fsError(e, `blob ${info.digest}`);
@@ -102,19 +96,18 @@ export class IngestWriter implements ContentWriter {
   }
 }
 
-/** Refresh a re-committed blob's mtime so a concurrent GC sees it as freshly written (see leases). */
 /** Blobs up to this size are written with blocking calls (configs, manifests, small layers). */
 export const SMALL_BLOB = 64 * 1024;
 
 /**
- * The ingest protocol of `IngestWriter` (temp file in ingest/, fsync, read-only, rename into
- * blobs/) with blocking calls, for a blob already in memory and already hashed: on this host an
- * async write of a 1 KB manifest was ~8 thread-pool round trips, 2–5 ms, for microseconds of I/O.
+ * The ingest protocol of `IngestWriter` (temp file in ingest/, fsync, then `publishIngested`)
+ * with blocking calls, for a blob already in memory and already hashed: on this host an async
+ * write of a 1 KB manifest was ~8 thread-pool round trips, 2–5 ms, for microseconds of I/O.
  */
 export function putSmallBlobSync(root: string, ref: string, bytes: Uint8Array, digest: Digest): ContentInfo {
   const dest = blobPathIn(root, digest);
   if (statSync(dest, { throwIfNoEntry: false })) {
-    touchBlobSync(dest);
+    touchBlob(dest);
     return { digest, size: bytes.length };
   }
   const tmp = path.join(layoutPaths(root).ingest, ownedName(randomBytes(8).toString("hex")));
@@ -126,8 +119,7 @@ export function putSmallBlobSync(root: string, ref: string, bytes: Uint8Array, d
     } finally {
       closeSync(fd);
     }
-    chmodSync(tmp, 0o444);
-    renameSync(tmp, dest);
+    publishIngested(tmp, dest);
     return { digest, size: bytes.length };
   } catch (e) {
     throw fsError(e, `ingest ${ref} (${tmp})`);
@@ -136,24 +128,26 @@ export function putSmallBlobSync(root: string, ref: string, bytes: Uint8Array, d
   }
 }
 
-function touchBlobSync(file: string): void {
+/**
+ * Moves a finished, verified ingest file into blobs/ as a read-only blob by atomic rename, or,
+ * when the blob is there already, only refreshes its mtime (the caller removes the temp file).
+ * A handful of tiny syscalls: blocking calls, as for `has`.
+ */
+function publishIngested(tmp: string, dest: string): void {
+  if (statSync(dest, { throwIfNoEntry: false })) {
+    touchBlob(dest);
+    return;
+  }
+  chmodSync(tmp, 0o444);
+  renameSync(tmp, dest);
+}
+
+/** Refresh a re-committed blob's mtime so a concurrent GC sees it as freshly written (see leases). */
+export function touchBlob(file: string): void {
   const now = new Date();
   try {
     utimesSync(file, now, now);
   } catch {
     // a blob another process just removed: its writer will put it back
-  }
-}
-
-export async function touchBlob(file: string): Promise<void> {
-  touchBlobSync(file); // blocking, as for `has`: a single tiny syscall
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
   }
 }
