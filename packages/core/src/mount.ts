@@ -7,9 +7,12 @@ export interface Mount {
 
 /** The directory a read-write mount list writes into, when it can be reached without mounting. */
 export function upperDirOf(mounts: readonly Mount[]): string | undefined {
-  if (mounts.length !== 1) return undefined;
-  const m = mounts[0]!;
-  if (m.type === "bind") return m.source;
-  const upper = m.options.find((o) => o.startsWith("upperdir="));
-  return upper?.slice("upperdir=".length);
+  if (mounts.length === 1 && mounts[0]!.type === "bind") return mounts[0]!.source;
+  return overlayOption(mounts, "upperdir");
+}
+
+/** The value of the `name=` option of a single overlay mount (`lowerdir` is `:`-separated), or undefined. */
+export function overlayOption(mounts: readonly Mount[], name: "lowerdir" | "upperdir" | "workdir"): string | undefined {
+  if (mounts.length !== 1 || mounts[0]!.type !== "overlay") return undefined;
+  return mounts[0]!.options.find((o) => o.startsWith(`${name}=`))?.slice(name.length + 1);
 }

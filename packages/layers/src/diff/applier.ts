@@ -1,6 +1,6 @@
 import { lstat } from "node:fs/promises";
 import path from "node:path";
-import { Hasher, type Mount } from "@strata/core";
+import { Hasher, overlayOption, type Mount } from "@strata/core";
 import { withMounted } from "../mount/index.js";
 import type { Applier } from "../types.js";
 import { applyLayer, type ApplyLayerOptions } from "./apply-layer.js";
@@ -43,8 +43,7 @@ export function createApplier(content: LayerContentStore): Applier {
 
 /** Missing parents in an upperdir copy the metadata of the first lower layer that has the directory. */
 function lowerTemplate(mounts: readonly Mount[]): ApplyLayerOptions["parentTemplate"] {
-  const opt = mounts[0]!.options.find((o) => o.startsWith("lowerdir="));
-  const lowers = opt ? opt.slice("lowerdir=".length).split(":") : [];
+  const lowers = overlayOption(mounts, "lowerdir")?.split(":") ?? [];
   return async (rel) => {
     for (const dir of lowers) {
       try {

@@ -1,4 +1,4 @@
-import { MediaType, randomHex, type Digest, type Mount } from "@strata/core";
+import { MediaType, overlayOption, randomHex, type Digest, type Mount } from "@strata/core";
 import { withMounted } from "../mount/index.js";
 import type { CompareOptions, Differ, LayerBlob } from "../types.js";
 import type { Change } from "./change.js";
@@ -10,10 +10,7 @@ import { forcedHardlinks, surveyUpper } from "./hardlink-groups.js";
 import { stackedLower } from "./stacked-lower.js";
 
 /** The upperdir of a single overlay mount, or undefined. */
-export function overlayUpperdir(mounts: readonly Mount[]): string | undefined {
-  if (mounts.length !== 1 || mounts[0]!.type !== "overlay") return undefined;
-  return mounts[0]!.options.find((o) => o.startsWith("upperdir="))?.slice("upperdir=".length);
-}
+export const overlayUpperdir = (mounts: readonly Mount[]): string | undefined => overlayOption(mounts, "upperdir");
 
 /**
  * The read-only mounts of what a writable overlay mount sits on (its lowerdirs), or undefined
@@ -21,18 +18,15 @@ export function overlayUpperdir(mounts: readonly Mount[]): string | undefined {
  * diffing against them needs no view snapshot.
  */
 export function overlayLowerMounts(upper: readonly Mount[]): Mount[] | undefined {
-  if (overlayUpperdir(upper) === undefined) return undefined;
-  const lowerdir = upper[0]!.options.find((o) => o.startsWith("lowerdir="));
-  return lowerdir === undefined ? undefined : [{ type: "overlay", source: "overlay", options: [lowerdir] }];
+  const lowerdir = overlayUpperdir(upper) === undefined ? undefined : overlayOption(upper, "lowerdir");
+  return lowerdir === undefined ? undefined : [{ type: "overlay", source: "overlay", options: [`lowerdir=${lowerdir}`] }];
 }
 
 /** The layer directories (nearest first) of a read-only overlay or bind lower, readable without a mount. */
 function lowerLayerDirs(lower: readonly Mount[]): string[] | undefined {
-  if (lower.length !== 1) return undefined;
-  const m = lower[0]!;
-  if (m.type === "bind" && m.options.includes("ro")) return [m.source];
-  if (m.type !== "overlay" || m.options.length !== 1 || !m.options[0]!.startsWith("lowerdir=")) return undefined;
-  return m.options[0]!.slice("lowerdir=".length).split(":");
+  if (lower.length === 1 && lower[0]!.type === "bind" && lower[0]!.options.includes("ro")) return [lower[0]!.source];
+  if (lower.length !== 1 || lower[0]!.options.length !== 1) return undefined; // a read-only overlay has only lowerdir
+  return overlayOption(lower, "lowerdir")?.split(":");
 }
 
 /**
@@ -51,7 +45,7 @@ export async function withChanges<T>(
     lower.length === 0 ? g(undefined) : withMounted(lower, g);
   const upperdir = overlayUpperdir(upper);
   // Without a lower to compare with, the lowerdirs' content is part of the change: walk the view.
-  const hasLowerdirs = upper[0]?.options.some((o) => o.startsWith("lowerdir=")) ?? false;
+  const hasLowerdirs = overlayOption(upper, "lowerdir") !== undefined;
   if (upperdir !== undefined && (lower.length > 0 || !hasLowerdirs)) {
     const { source: walked, rootOpaque } = await overlayUpper(upperdir);
     if (lower.length === 0) return fn(new TreeDiff(walked, undefined).changes(upperdir, rootOpaque));

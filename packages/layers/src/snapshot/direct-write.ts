@@ -1,6 +1,6 @@
 import { lstatSync } from "node:fs";
 import path from "node:path";
-import { upperDirOf, type Mount } from "@strata/core";
+import { overlayOption, type Mount } from "@strata/core";
 
 /**
  * The upper directory of an overlay snapshot's mounts, when writing straight into it gives the
@@ -10,14 +10,12 @@ import { upperDirOf, type Mount } from "@strata/core";
  * no mount and no unmount (two processes, ~8 ms here). Undefined for any other mounts.
  */
 export function directWriteDir(mounts: readonly Mount[], topNames: readonly string[]): string | undefined {
-  const m = mounts.length === 1 ? mounts[0]! : undefined;
-  if (m?.type !== "overlay" || topNames.length === 0) return undefined;
-  const lowerdir = m.options.find((o) => o.startsWith("lowerdir="));
-  const upper = upperDirOf(mounts);
-  if (lowerdir === undefined || upper === undefined) return undefined;
+  const lowerdir = overlayOption(mounts, "lowerdir");
+  const upper = overlayOption(mounts, "upperdir");
+  if (lowerdir === undefined || upper === undefined || topNames.length === 0) return undefined;
   const names = topNames.flatMap((n) => (n === "" || n === "." || n === ".." || n.includes("/") ? [] : [n, `.wh.${n}`]));
   if (names.length !== topNames.length * 2) return undefined;
-  for (const layer of lowerdir.slice("lowerdir=".length).split(":")) {
+  for (const layer of lowerdir.split(":")) {
     if (!path.isAbsolute(layer)) return undefined;
     for (const name of names) if (lstatSync(path.join(layer, name), { throwIfNoEntry: false }) !== undefined) return undefined;
   }
