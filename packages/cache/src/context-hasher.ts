@@ -8,8 +8,9 @@ import { createLimiter } from "./limiter.js";
 import { StatCache } from "./stat-cache.js";
 import { walkFingerprint } from "./walk-fingerprint.js";
 
+type FileContent = { size: number; digest: Digest };
 /** `settled`: remembered by the stat cache (not racy, not changed while read). */
-type FileDigest = { digest: Digest; size: number; settled: boolean };
+type FileDigest = FileContent & { settled: boolean };
 
 export interface ContextHasherOptions {
   contextDir: string;
@@ -62,9 +63,8 @@ export async function openContextHasher(opts: ContextHasherOptions): Promise<Con
   const inFlight = new Map<string, Promise<FileDigest>>();
   /** A checksum of "." saw every file the context has, so `save` may forget the others. */
   let sawWholeContext = false;
-  const listingFromStats = listingFromStatsWith(statCache, root);
 
-  const remember = (w: WalkedEntry, result: { digest: Digest; size: number }, readStart: number): FileDigest => {
+  const remember = (w: WalkedEntry, result: FileContent, readStart: number): FileDigest => {
     counters.filesHashed++;
     counters.bytesHashed += result.size;
     const settled = result.size === w.st.size && statCache.set(w.rel, w.st, result.digest, readStart);
@@ -108,7 +108,13 @@ export async function openContextHasher(opts: ContextHasherOptions): Promise<Con
       const memo = memoKey === undefined ? undefined : statCache.memo(memoKey);
       if (memo !== undefined && memo.fingerprint === fingerprint) {
         for (const w of walked) if (w.kind === "file") counters.statHits++;
-        return checksumOf(memo.digest as Digest, owner, () => listingFromStats(walked, copts.chmod));
+        // Digests from the stat cache, or read again (synchronously: this runs in a property
+        // getter) for a file it has forgotten since.
+        const remembered = (w: WalkedEntry): FileContent => ({
+          size: w.st.size,
+          digest: statCache.get(w.rel, w.st) ?? digestSmallFileSync(path.join(root, w.rel), w.st).digest,
+        });
+        return checksumOf(memo.digest as Digest, owner, () => listEntries(walked, copts.chmod, remembered));
       }
       // Only a walk that looked up every file may let `save` forget the files it did not see:
       // a remembered checksum looks up none, and would otherwise empty the stat cache.
@@ -116,14 +122,12 @@ export async function openContextHasher(opts: ContextHasherOptions): Promise<Con
       // Stat hits copy their digest bytes straight into the listing's block; only misses read files.
       const digests = Buffer.alloc(walked.length * 32);
       const sizes = new Float64Array(walked.length);
-      const modes = new Uint16Array(walked.length);
       const misses: Promise<void>[] = [];
       let files = 0;
       let allSettled = true;
       for (let i = 0; i < walked.length; i++) {
         const w = walked[i]!;
         if (i % 512 === 511) await new Promise<void>((resolve) => setImmediate(resolve)); // let other steps run
-        modes[i] = w.kind === "symlink" ? 0o777 : (copts.chmod ?? w.st.mode & 0o7777);
         if (w.kind !== "file") continue;
         const at = files++ * 32;
         if (statCache.copyDigest(w.rel, w.st, digests, at)) {
@@ -142,11 +146,15 @@ export async function openContextHasher(opts: ContextHasherOptions): Promise<Con
       }
       await Promise.all(misses);
       const block = digests.subarray(0, files * 32);
-      const lines = walked.map((w, i) => entryLine(w.kind, modes[i]!, w.rel, w.kind === "file" ? sizes[i]! : (w.target ?? "")));
+      const lines = walked.map((w, i) => entryLine(w.kind, entryMode(w, copts.chmod), w.rel, w.kind === "file" ? sizes[i]! : (w.target ?? "")));
       const digest = digestListing(lines, walked.length, owner, block);
       // A racy file could still change without its stat showing it: remember nothing then.
       if (memoKey !== undefined && fingerprint !== undefined && allSettled) statCache.setMemo(memoKey, fingerprint, digest);
-      return checksumOf(digest, owner, () => listing(walked, modes, sizes, block));
+      const hashed = (w: WalkedEntry, i: number, file: number): FileContent => ({
+        size: sizes[i]!,
+        digest: `sha256:${block.toString("hex", file * 32, file * 32 + 32)}`,
+      });
+      return checksumOf(digest, owner, () => listEntries(walked, copts.chmod, hashed));
     },
     save: () => statCache.save({ dropUnseen: sawWholeContext }),
   };
@@ -169,28 +177,20 @@ function checksumOf(digest: Digest, owner: Owner, build: () => ContextEntry[]): 
   };
 }
 
-/**
- * The entries of a remembered checksum, built when first read: digests from the stat cache, or
- * read again (synchronously: this runs inside a property getter) for a file it has forgotten.
- */
-function listingFromStatsWith(statCache: StatCache, root: string) {
-  return (walked: readonly WalkedEntry[], chmod: number | undefined): ContextEntry[] =>
-    walked.map((w): ContextEntry => {
-      if (w.kind === "symlink") return { path: w.rel, kind: "symlink", mode: 0o777, target: w.target };
-      const mode = chmod ?? w.st.mode & 0o7777;
-      if (w.kind === "dir") return { path: w.rel, kind: "dir", mode };
-      const digest = statCache.get(w.rel, w.st) ?? digestSmallFileSync(path.join(root, w.rel), w.st).digest;
-      return { path: w.rel, kind: "file", mode, size: w.st.size, digest };
-    });
-}
+/** The mode an entry will have in the layer: a symlink's is always 0777, --chmod applies to the rest. */
+const entryMode = (w: WalkedEntry, chmod: number | undefined): number => (w.kind === "symlink" ? 0o777 : (chmod ?? w.st.mode & 0o7777));
 
-function listing(walked: readonly WalkedEntry[], modes: Uint16Array, sizes: Float64Array, block: Buffer): ContextEntry[] {
+/** A checksum's entries; `content` gives a file's size and digest (`file` counts files only). */
+function listEntries(
+  walked: readonly WalkedEntry[],
+  chmod: number | undefined,
+  content: (w: WalkedEntry, i: number, file: number) => FileContent,
+): ContextEntry[] {
   let file = 0;
   return walked.map((w, i): ContextEntry => {
-    const mode = modes[i]!;
-    if (w.kind === "symlink") return { path: w.rel, kind: "symlink", mode, target: w.target };
-    if (w.kind === "dir") return { path: w.rel, kind: "dir", mode };
-    const at = file++ * 32;
-    return { path: w.rel, kind: "file", mode, size: sizes[i]!, digest: `sha256:${block.toString("hex", at, at + 32)}` };
+    const base = { path: w.rel, mode: entryMode(w, chmod) };
+    if (w.kind === "symlink") return { ...base, kind: "symlink", target: w.target };
+    if (w.kind === "dir") return { ...base, kind: "dir" };
+    return { ...base, kind: "file", ...content(w, i, file++) };
   });
 }

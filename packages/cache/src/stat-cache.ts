@@ -87,9 +87,7 @@ export class StatCache {
     if (changed) return this.#matches(changed, st) && Buffer.from(changed.hex, "hex").copy(out, offset) === 32;
     const row = this.#matchingRow(rel, st);
     if (row === undefined) return false;
-    // Byte by byte: Buffer#copy's argument checks cost more than copying 32 bytes (10 ms vs 4 ms per 20,000).
-    const from = this.#loaded.digests;
-    for (let i = 0, at = row * 32; i < 32; i++) out[offset + i] = from[at + i]!;
+    copyDigestBytes(this.#loaded.digests, row * 32, out, offset);
     return true;
   }
 
@@ -157,7 +155,7 @@ export class StatCache {
     kept.forEach((row, i) => {
       paths[i] = loadedPaths[row]!;
       for (let f = 0; f < FIELDS; f++) stats[i * FIELDS + f] = loadedStats[row * FIELDS + f]!;
-      for (let b = 0; b < 32; b++) digests[i * 32 + b] = loadedDigests[row * 32 + b]!;
+      copyDigestBytes(loadedDigests, row * 32, digests, i * 32);
     });
     added.forEach(([rel, c], j) => {
       const i = kept.length + j;
@@ -175,6 +173,11 @@ export class StatCache {
     // Not fsynced: the cache is advisory (a lost or torn file only means re-hashing).
     await writeFileAtomic(this.file, bytes, { durable: false });
   }
+}
+
+/** 32 bytes, by hand: Buffer#copy's argument checks cost more than the copy (10 ms vs 4 ms per 20,000). */
+function copyDigestBytes(from: Uint8Array, fromAt: number, to: Uint8Array, toAt: number): void {
+  for (let i = 0; i < 32; i++) to[toAt + i] = from[fromAt + i]!;
 }
 
 /** A generous kernel tick for fine timestamps; two seconds when the file system keeps whole seconds. */
