@@ -1,10 +1,18 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess, SpawnOptions } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
 
 // strata's own thin layer over child_process. It replaces execa on every production path:
 // bundled, execa alone added ~20 ms to each CLI start (bench/README.md), more than a whole
 // metadata-only build, and strata needs only "run, capture, stream, fail clearly".
+
+// Loaded on the first spawn: child_process brings net, dgram and the stream machinery (~1 ms of
+// every start), and a fully cached build or `strata images` starts no process at all.
+let childProcess: typeof import("node:child_process") | undefined;
+function spawn(file: string, args: readonly string[], options: SpawnOptions): ChildProcess {
+  childProcess ??= process.getBuiltinModule("node:child_process");
+  return childProcess.spawn(file, args, options);
+}
 
 export interface SubprocessOptions {
   cwd?: string;
