@@ -9,3 +9,4 @@ export * from "./atomic.js";
 export * from "./process.js";
 export * from "./subprocess.js";
 export * from "./stat-numbers.js";
+export * from "./xattrs.js";

@@ -1,37 +1,75 @@
+import { mkdtemp, mkdir, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import { rm, writeFile } from "node:fs/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dumpXattrTree, isLayerXattr, readXattrs, setXattrsBatch } from "./xattrs.js";
-import { tempDir } from "./testsuite/trees.js";
+import { execa } from "execa";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { dumpXattrTree, readXattrTree, readXattrs, writeXattrs } from "./xattrs.js";
+import { nativeXattrs, reloadNativeXattrs } from "./xattrs-native.js";
 
-describe("xattrs through getfattr/setfattr", () => {
+// Needs root (trusted.* xattrs) and attr's getfattr/setfattr; both backends must agree exactly.
+const backends = [
+  { name: "native (@napi-rs/xattr)", env: undefined },
+  { name: "getfattr/setfattr processes", env: "getfattr" },
+] as const;
+
+describe.each(backends)("xattrs through $name", ({ env }) => {
   let dir: string;
   const odd = ["plain", "with space", "new\nline", "back\\slash", "équipe", "eq=ual"];
+  const value = Buffer.from([0, 0x0a, 0x22, 0xff, 0x5c]);
+
   beforeAll(async () => {
-    dir = await tempDir();
-    for (const n of odd) await writeFile(path.join(dir, n), n);
+    if (env === undefined) delete process.env.STRATA_XATTRS;
+    else process.env.STRATA_XATTRS = env;
+    reloadNativeXattrs();
+    dir = await mkdtemp(path.join(tmpdir(), "strata-xattrs-"));
+    await mkdir(path.join(dir, "sub/deeper"), { recursive: true });
+    for (const n of odd) await writeFile(path.join(dir, "sub", n), n);
+    await writeFile(path.join(dir, "sub/deeper/target"), "t");
+    await symlink("target", path.join(dir, "sub/deeper/link"));
+    await writeFile(path.join(dir, "bare"), "no xattrs");
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
-
-  it("sets with one setfattr process and reads back with one getfattr -R, whatever the file names", async () => {
-    const value = Buffer.from([0, 0x0a, 0x22, 0xff, 0x5c]);
-    await setXattrsBatch(odd.flatMap((n) => [
-      { path: path.join(dir, n), name: "user.bin", value },
-      { path: path.join(dir, n), name: "user.empty", value: Buffer.alloc(0) },
-    ]));
-    const dump = await dumpXattrTree(dir);
-    for (const n of odd) {
-      expect(dump.get(path.join(dir, n))?.get("user.bin")).toEqual(value);
-      expect(dump.get(path.join(dir, n))?.get("user.empty")).toEqual(Buffer.alloc(0));
-    }
-    const some = await readXattrs([path.join(dir, "new\nline"), path.join(dir, "équipe")]);
-    expect([...some.keys()].sort()).toEqual([path.join(dir, "new\nline"), path.join(dir, "équipe")].sort());
+  afterEach(() => {
+    delete process.env.STRATA_XATTRS;
+    reloadNativeXattrs();
   });
 
-  it("keeps only capabilities and user attributes in layers", () => {
-    expect(["security.capability", "user.x", "trusted.overlay.opaque", "security.selinux"].filter(isLayerXattr)).toEqual([
-      "security.capability",
-      "user.x",
+  it("uses the backend asked for", () => {
+    expect(nativeXattrs() === undefined).toBe(env === "getfattr");
+  });
+
+  it("writes and reads back any value on any file name, and never follows a symlink", async () => {
+    await writeXattrs(odd.flatMap((n) => [
+      { path: path.join(dir, "sub", n), name: "user.bin", value },
+      { path: path.join(dir, "sub", n), name: "user.empty", value: Buffer.alloc(0) },
+    ]));
+    await writeXattrs([
+      { path: path.join(dir, "sub/deeper/link"), name: "trusted.overlay.opaque", value: Buffer.from("y") },
+      { path: path.join(dir, "sub/deeper"), name: "trusted.overlay.opaque", value: Buffer.from("y") },
     ]);
+    // Written by the other tool, read by this backend: the two agree on the bytes.
+    await execa("setfattr", ["-n", "user.origin", "-v", "0x00ff", path.join(dir, "sub/deeper/target")]);
+
+    const dump = await dumpXattrTree(dir);
+    const lookup = await readXattrTree(dir);
+    for (const n of odd) {
+      const p = path.join(dir, "sub", n);
+      expect(dump.get(p)?.get("user.bin")).toEqual(value);
+      expect(dump.get(p)?.get("user.empty")).toEqual(Buffer.alloc(0));
+      expect(lookup(p)).toEqual(dump.get(p));
+    }
+    expect(dump.get(path.join(dir, "sub/deeper/link"))).toEqual(new Map([["trusted.overlay.opaque", Buffer.from("y")]]));
+    expect(dump.get(path.join(dir, "sub/deeper/target"))).toEqual(new Map([["user.origin", Buffer.from([0, 0xff])]]));
+    expect(dump.get(path.join(dir, "sub/deeper"))?.get("trusted.overlay.opaque")).toEqual(Buffer.from("y"));
+    expect(dump.has(path.join(dir, "bare"))).toBe(false);
+    expect(lookup(path.join(dir, "bare"))).toBeUndefined();
+
+    const some = await readXattrs([path.join(dir, "sub/new\nline"), path.join(dir, "sub/équipe"), path.join(dir, "bare"), path.join(dir, "gone")]);
+    expect([...some.keys()].sort()).toEqual([path.join(dir, "sub/new\nline"), path.join(dir, "sub/équipe")].sort());
+  });
+
+  it("reads a missing tree as one without xattrs", async () => {
+    expect((await dumpXattrTree(path.join(dir, "missing"))).size).toBe(0);
+    expect((await readXattrTree(path.join(dir, "missing")))(path.join(dir, "missing"))).toBeUndefined();
   });
 });

@@ -11,7 +11,7 @@ import { resolveSources, type SourceItem } from "./sources.js";
 import type { CopyRequest, CopyResult, WriteAttrs } from "./types.js";
 import { leafEntry, planDirectory, type WalkFilters } from "./walk.js";
 import { writePlan } from "./write-plan.js";
-import { readXattrs, restoreXattrs, type XattrMap } from "./xattrs.js";
+import { copyXattrs, sourceXattrs } from "./xattrs.js";
 
 const MULTI_SOURCE = "When using COPY with more than one source file, the destination must be a directory and end with a /";
 
@@ -63,7 +63,7 @@ async function copyItem(item: SourceItem, req: CopyRequest, dest: ResolvedDest, 
     // As BuildKit (CreateDestPath): the destination directory itself is a plain 0755 mkdir owned
     // by --chown or root; only what is inside it takes the source's metadata and --chmod.
     await ensureDir(req.destRoot, target, attrs);
-    const xattrs = readXattrs(item.host, true); // one process, in parallel with the copy
+    const xattrs = sourceXattrs(item.host, true);
     const entries = await planDirectory(item.host, item.stat, filters);
     if (item.ignored && entries.length === 1) throw copyFailed("NOT_FOUND", `file not found in build context or excluded by .dockerignore: stat ${item.rel}: file does not exist`);
     const written = new Map<string, string>();
@@ -82,22 +82,11 @@ async function copyItem(item: SourceItem, req: CopyRequest, dest: ResolvedDest, 
   const target = item.keepPath ? await underDest(req.destRoot, dest.host, item.keepPath) : intoDir ? path.join(dest.host, name) : dest.host;
   await ensureDir(req.destRoot, path.dirname(target), attrs);
   // A named symlink was followed (item.stat is the target's): its content is copied under the link's name.
-  const xattrs = readXattrs(item.host, false);
+  const xattrs = sourceXattrs(item.host, false);
   const written = new Map<string, string>();
   const count = await writePlan([leafEntry(item.host, "", item.stat, undefined, new Map())], target, req.destRoot, attrs, written);
   await copyXattrs(await xattrs, written);
   return count;
-}
-
-/** Put source xattrs (e.g. security.capability) on what was written, after chown (which clears capabilities). */
-async function copyXattrs(source: XattrMap, written: Map<string, string>): Promise<void> {
-  if (source.size === 0) return;
-  const items: [string, [string, string][]][] = [];
-  for (const [src, attrs] of source) {
-    const dst = written.get(src);
-    if (dst !== undefined) items.push([dst, attrs]);
-  }
-  await restoreXattrs(items);
 }
 
 /**

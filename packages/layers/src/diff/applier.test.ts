@@ -9,7 +9,7 @@ import { createDiffer } from "./differ.js";
 import { describeTree } from "./testsuite/describe-tree.js";
 import { dirContentStore } from "./testsuite/dir-content-store.js";
 import { CHANGE_SCRIPT, LOWER_SCRIPT, nativeCopy, overlayFixture, type OverlayFixture } from "./testsuite/trees.js";
-import { readXattrs } from "./xattrs.js";
+import { readXattrs } from "@strata/core";
 import { buildTar } from "./testsuite/tar-builder.js";
 
 describe("createApplier", () => {

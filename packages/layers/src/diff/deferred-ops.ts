@@ -1,7 +1,6 @@
 import { lutimesSync } from "node:fs";
 import path from "node:path";
-import { StrataError, SubprocessError, run } from "@strata/core";
-import { setXattrsBatch } from "./xattrs.js";
+import { StrataError, SubprocessError, run, writeXattrs } from "@strata/core";
 
 export interface SpecialNode {
   path: string;
@@ -19,7 +18,7 @@ const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 /**
  * Work that Node cannot do itself or that must wait for the end of a layer, batched so a
  * layer costs a handful of processes, not one per entry: device nodes and overlay whiteouts
- * (one `sh` running `mknod`), xattrs (one `setfattr --restore`), directory mtimes (set last,
+ * (one `sh` running `mknod`), xattrs (natively, or one `setfattr --restore`), directory mtimes (set last,
  * deepest first, so later writes into a directory do not change them).
  * Every path was resolved inside the root when queued; `dropUnder` forgets the queued work of
  * a directory that is being removed, so nothing is ever done through a path that has changed.
@@ -63,7 +62,7 @@ export class DeferredOps {
     const items: { path: string; name: string; value: Buffer }[] = [];
     for (const [file, m] of this.#xattrs) for (const [name, value] of m) items.push({ path: file, name, value });
     this.#xattrs.clear();
-    await setXattrsBatch(items);
+    await writeXattrs(items);
     const dirs = [...this.#dirTimes].sort((a, b) => b[0].length - a[0].length);
     this.#dirTimes.clear();
     for (const [dir, t] of dirs) lutimesSync(dir, t, t);

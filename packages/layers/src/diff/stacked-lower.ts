@@ -1,10 +1,10 @@
 import { readdirSync, type Dirent } from "node:fs";
 import path from "node:path";
-import { errnoCode } from "@strata/core";
+import { errnoCode, readXattrs } from "@strata/core";
 import { compareNames } from "./change.js";
 import { lstatOrUndefined, readMetaSync, type FileMeta } from "./file-meta.js";
 import type { LowerSource } from "./tree-diff.js";
-import { layerXattrs, NO_XATTRS, readXattrs, type Xattrs } from "./xattrs.js";
+import { layerXattrs, NO_XATTRS, type Xattrs } from "./xattrs.js";
 
 const OPAQUE = "trusted.overlay.opaque";
 
@@ -16,8 +16,9 @@ const OPAQUE = "trusted.overlay.opaque";
  *   non-directory, or a whiteout) ends the merge; its attributes are the nearest one's.
  *
  * `dirRels` are the directories the diff will ask about (every directory of the upper tree).
- * Opacity is an xattr, which Node cannot read: ONE getfattr process reads it for every layer
- * directory that could hide another below it among those, before anything is resolved.
+ * Opacity is an xattr: it is read for every layer directory that could hide another below it
+ * among those, in one batch before anything is resolved (one getfattr process when the native
+ * xattr reader is missing).
  */
 export async function stackedLower(layers: readonly string[], dirRels: Iterable<string>): Promise<LowerSource> {
   const at = (i: number, rel: string) => (rel === "" ? layers[i]! : path.join(layers[i]!, rel));

@@ -1,12 +1,10 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
-import { StrataError, errnoCode } from "@strata/core";
+import { StrataError, errnoCode, readXattrTree, readXattrs, type XattrLookup } from "@strata/core";
 import { compareNames } from "./change.js";
 import { isWhiteoutDevice, readMetaSync, type FileMeta } from "./file-meta.js";
 import type { LowerSource, UpperEntry, UpperListing, UpperSource } from "./tree-diff.js";
-import { dumpXattrTree, layerXattrs, readXattrs, NO_XATTRS } from "./xattrs.js";
-
-type XattrDump = Map<string, Map<string, Buffer>>;
+import { layerXattrs, NO_XATTRS } from "./xattrs.js";
 
 function sortedNames(dir: string): string[] {
   try {
@@ -17,9 +15,9 @@ function sortedNames(dir: string): string[] {
   }
 }
 
-function entryOf(dir: string, name: string, dump: XattrDump): UpperEntry & { all?: Map<string, Buffer> } {
+function entryOf(dir: string, name: string, xattrsOf: XattrLookup): UpperEntry & { all?: Map<string, Buffer> } {
   const source = path.join(dir, name);
-  const all = dump.get(source);
+  const all = xattrsOf(source);
   const meta = readMetaSync(source, layerXattrs(all));
   if (!meta) throw new StrataError("FAILED_PRECONDITION", `${source} vanished while computing a diff`);
   return { name, source, meta, opaque: false, all };
@@ -27,11 +25,11 @@ function entryOf(dir: string, name: string, dump: XattrDump): UpperEntry & { all
 
 /** A plain directory as the upper tree: every child is real and the listing is complete. */
 export async function plainUpper(root: string): Promise<UpperSource> {
-  const dump = await dumpXattrTree(root);
+  const xattrsOf = await readXattrTree(root);
   return {
     async list(_rel, dir) {
       const names = sortedNames(dir);
-      const entries = names.map((n) => entryOf(dir, n, dump));
+      const entries = names.map((n) => entryOf(dir, n, xattrsOf));
       return { entries: entries.filter((e) => e.meta.type !== "socket"), whiteouts: new Set(), complete: true };
     },
   };
@@ -46,11 +44,11 @@ const isY = (v: Buffer | undefined): boolean => v !== undefined && v.length === 
  * need the lower layers to read, so they are refused (strata mounts without them).
  */
 export async function overlayUpper(upperdir: string): Promise<{ source: UpperSource; rootOpaque: boolean }> {
-  const dump = await dumpXattrTree(upperdir);
+  const xattrsOf = await readXattrTree(upperdir);
   const source: UpperSource = {
     async list(_rel, dir, complete): Promise<UpperListing> {
       const names = sortedNames(dir);
-      const all = names.map((n) => entryOf(dir, n, dump));
+      const all = names.map((n) => entryOf(dir, n, xattrsOf));
       const entries: UpperEntry[] = [];
       const whiteouts = new Set<string>();
       for (const e of all) {
@@ -69,26 +67,31 @@ export async function overlayUpper(upperdir: string): Promise<{ source: UpperSou
       return { entries, whiteouts, complete };
     },
   };
-  return { source, rootOpaque: isY(dump.get(upperdir)?.get(`${OVERLAY_XATTR}opaque`)) };
+  return { source, rootOpaque: isY(xattrsOf(upperdir)?.get(`${OVERLAY_XATTR}opaque`)) };
 }
 
 /**
- * The lower tree as a plain directory. `prefetch` reads every xattr of the tree up front with
- * one process (right when the whole tree is walked anyway, as in the native double walk);
- * otherwise xattrs are read only for the few paths whose other metadata is identical.
+ * The lower tree as a plain directory. `prefetch` reads the xattrs of every file it is asked
+ * about (without the native reader: the whole tree up front, with one process, right when the
+ * whole tree is walked anyway, as in the native double walk); otherwise xattrs are read only for
+ * the few paths whose other metadata is identical.
  */
 export async function plainLower(root: string, prefetch: boolean): Promise<LowerSource> {
-  const dump = prefetch ? await dumpXattrTree(root) : undefined;
+  const prefetched = prefetch ? await readXattrTree(root) : undefined;
   const abs = (rel: string) => (rel === "" ? root : path.join(root, rel));
   return {
     async meta(rel): Promise<FileMeta | undefined> {
       const p = abs(rel);
-      return readMetaSync(p, dump ? layerXattrs(dump.get(p)) : NO_XATTRS);
+      return readMetaSync(p, prefetched ? layerXattrs(prefetched(p)) : NO_XATTRS);
     },
     names: async (rel) => sortedNames(abs(rel)),
     async xattrs(rels) {
-      const source = dump ?? (await readXattrs(rels.map(abs)));
-      return new Map(rels.map((rel) => [rel, layerXattrs(source.get(abs(rel)))]));
+      let read = prefetched;
+      if (!read) {
+        const found = await readXattrs(rels.map(abs));
+        read = (p) => found.get(p);
+      }
+      return new Map(rels.map((rel) => [rel, layerXattrs(read(abs(rel)))]));
     },
   };
 }

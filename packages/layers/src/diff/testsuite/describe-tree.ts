@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { readFile, readdir, lstat, readlink } from "node:fs/promises";
 import path from "node:path";
-import { dumpXattrTree, isLayerXattr } from "../xattrs.js";
+import { dumpXattrTree } from "@strata/core";
+import { isLayerXattr } from "../xattrs.js";
 
 /**
  * One line per object under `root` (root excluded), sorted: path, type, mode, owner, size,
