@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-// strata benchmarks (issue #3): `npm run bench [-- --quick] [--only b,c] [--no-docker] [--driver overlay|native] [--runs N]`
+// strata benchmarks (issue #3): `npm run bench [-- --quick] [--only b,c] [--no-docker] [--driver overlay|native] [--runs N] [--rounds R]`
 // Times strata cold builds (fresh --root, --no-cache) against Docker BuildKit cold builds
 // (`docker builder prune -af` first, --no-cache), plus warm and one-file-change rebuilds and
 // peak RSS where the scenario asks for them. Results: bench/results/*.json (gitignored).
+//
+// This shared 2-core VM drifts by 10-20 % within minutes, so each variant is timed in rounds
+// that take turns (strata then BuildKit, then BuildKit then strata, ...) and the medians are
+// taken over all rounds' runs: a drift then weighs on both engines alike.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -19,7 +23,7 @@ const RESULTS = path.join(REPO, "bench/results");
 const BIN = path.join(REPO, "packages/cli/bin/strata");
 
 function parseArgs(argv) {
-  const opts = { quick: false, only: undefined, docker: true, driver: undefined, runs: undefined, build: true };
+  const opts = { quick: false, only: undefined, docker: true, driver: undefined, runs: undefined, rounds: undefined, build: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--quick") opts.quick = true;
@@ -28,8 +32,11 @@ function parseArgs(argv) {
     else if (a === "--only") opts.only = argv[++i].split(",");
     else if (a === "--driver") opts.driver = argv[++i];
     else if (a === "--runs") opts.runs = Number(argv[++i]);
+    else if (a === "--rounds") opts.rounds = Number(argv[++i]);
     else if (a === "-h" || a === "--help") {
-      console.log("usage: node bench/run.mjs [--quick] [--only a,b,...] [--no-docker] [--no-build] [--driver overlay|native] [--runs N]");
+      console.log("usage: node bench/run.mjs [--quick] [--only a,b,...] [--no-docker] [--no-build] [--driver overlay|native] [--runs N] [--rounds R]");
+      console.log("  --runs N    runs per engine in each round (default 2; --quick: 1)");
+      console.log("  --rounds R  rounds per variant, engines taking turns first (default 2; --quick: 1)");
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -64,8 +71,8 @@ async function prepareEngines(opts) {
   return engines;
 }
 
-function runVariant(engine, sc, ctx, variant, runs) {
-  const id = `${sc.id}.${variant}.${engine.name}`;
+function runVariant(engine, sc, ctx, variant, runs, round) {
+  const id = `${sc.id}.${variant}.${engine.name}.r${round}`;
   const builds = (noCache) => sc.builds.map((b) => engine.build(ctx, b, { noCache }) + " >/dev/null");
   const fresh = engine.fresh(ctx, sc.setupBuilds);
   switch (variant) {
@@ -87,6 +94,20 @@ function runVariant(engine, sc, ctx, variant, runs) {
   throw new Error(`unknown variant ${variant}`);
 }
 
+/** One result from several rounds: statistics over every run of every round (first error wins). */
+function pooled(results) {
+  const defined = results.filter((r) => r !== undefined);
+  if (defined.length === 0) return undefined;
+  const failed = defined.find((r) => r.error);
+  if (failed) return failed;
+  if (defined[0].maxRssKiB !== undefined) return { maxRssKiB: Math.max(...defined.map((r) => r.maxRssKiB)) };
+  const times = defined.flatMap((r) => r.times).sort((a, b) => a - b);
+  const mid = times.length >> 1;
+  const median = times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+  const mean = times.reduce((a, b) => a + b, 0) / times.length;
+  return { median, mean, min: times[0], max: times.at(-1), times, rounds: defined.map((r) => r.median) };
+}
+
 function runParserBench(opts) {
   const parser = path.join(REPO, "bench/parser.mjs");
   if (!existsSync(parser)) return undefined;
@@ -98,7 +119,8 @@ function runParserBench(opts) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
-  const runs = opts.runs ?? (opts.quick ? 1 : 3);
+  const runs = opts.runs ?? (opts.quick ? 1 : 2);
+  const rounds = opts.rounds ?? (opts.quick ? 1 : 2);
   mkdirSync(RESULTS, { recursive: true });
   const startedAt = new Date().toISOString();
   const engines = await prepareEngines(opts);
@@ -112,10 +134,15 @@ async function main() {
     }
     for (const variant of sc.variants) {
       const row = { id: sc.id, title: sc.title, variant };
-      for (const engine of engines) {
-        console.log(`== ${sc.id} ${variant} ${engine.name} (${runs} run${runs > 1 ? "s" : ""})`);
-        row[engine.name] = runVariant(engine, sc, ctx, variant, runs);
+      const perRound = Object.fromEntries(engines.map((e) => [e.name, []]));
+      for (let round = 1; round <= rounds; round++) {
+        const order = round % 2 === 1 ? engines : [...engines].reverse();
+        for (const engine of order) {
+          console.log(`== ${sc.id} ${variant} ${engine.name} round ${round}/${rounds} (${runs} run${runs > 1 ? "s" : ""})`);
+          perRound[engine.name].push(runVariant(engine, sc, ctx, variant, runs, round));
+        }
       }
+      for (const engine of engines) row[engine.name] = pooled(perRound[engine.name]);
       row.ratio = ratio(row.strata, row.buildkit);
       rows.push(row);
       writeFileSync(path.join(RESULTS, "partial.json"), JSON.stringify(rows, null, 2));
@@ -126,7 +153,7 @@ async function main() {
   printTable(rows);
   const parser = runParserBench(opts);
   const host = { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, kernel: os.release() };
-  const file = writeSummary(RESULTS, { startedAt, host, quick: opts.quick, runs, driver: opts.driver ?? "default", rows, parser });
+  const file = writeSummary(RESULTS, { startedAt, host, quick: opts.quick, runs, rounds, driver: opts.driver ?? "default", rows, parser });
   console.log(`\nresults: ${path.relative(REPO, file)}`);
 }
 

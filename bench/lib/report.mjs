@@ -2,7 +2,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 
-const secs = (r) => (r?.median !== undefined ? `${r.median.toFixed(2)} s` : r?.maxRssKiB !== undefined ? `${(r.maxRssKiB / 1024).toFixed(0)} MiB` : r?.error ? "error" : "-");
+const secs = (r) => (r?.median !== undefined ? `${r.median.toFixed(r.median < 1 ? 3 : 2)} s` : r?.maxRssKiB !== undefined ? `${(r.maxRssKiB / 1024).toFixed(0)} MiB` : r?.error ? "error" : "-");
 
 export function ratio(strata, buildkit) {
   if (strata?.median === undefined || buildkit?.median === undefined || buildkit.median === 0) return undefined;
