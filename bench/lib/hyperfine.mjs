@@ -22,14 +22,16 @@ function tail(file, n = 25) {
 }
 
 /**
- * Time `command` (shell lines) `runs` times. `setup` runs once before all runs, `prepare`
- * before each run (both untimed). Returns seconds: { median, mean, min, max, times } or { error }.
+ * Time `command` (shell lines) `runs` times, after one warm-up run. `setup` runs once before
+ * all runs, `prepare` before each run (both untimed). Returns seconds: { median, mean, min, max, times } or { error }.
  */
 export function measure({ id, command, setup, prepare, runs, resultsDir }) {
   const jsonFile = path.join(resultsDir, `${id}.json`);
   const logFile = path.join(resultsDir, "logs", `${id}.log`);
   mkdirSync(path.dirname(logFile), { recursive: true });
-  const args = ["--runs", String(runs), "--export-json", jsonFile, "--show-output"];
+  // One untimed run first (after its own prepare): this VM evicts cold file pages within
+  // seconds, so the first start of node, runc or the docker client would otherwise time disk reads.
+  const args = ["--warmup", "1", "--runs", String(runs), "--export-json", jsonFile, "--show-output"];
   if (setup?.length) args.push("--setup", `bash ${script(`${id}.setup`, setup)}`);
   if (prepare?.length) args.push("--prepare", `bash ${script(`${id}.prepare`, prepare)}`);
   args.push("--command-name", id, `bash ${script(`${id}.cmd`, command)}`);

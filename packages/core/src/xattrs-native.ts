@@ -28,12 +28,8 @@ export function nativeXattrs(): NativeXattrs | undefined {
 
 function load(): NativeXattrs | null {
   if (process.env.STRATA_XATTRS === "getfattr") return null;
-  let napi: NapiXattr;
-  try {
-    napi = createRequire(import.meta.url)("@napi-rs/xattr") as NapiXattr;
-  } catch {
-    return null;
-  }
+  const napi = loadNapi();
+  if (!napi) return null;
   return {
     read(file) {
       let names: string[];
@@ -61,6 +57,23 @@ function load(): NativeXattrs | null {
       napi.setAttributeSync(file, name, value);
     },
   };
+}
+
+/**
+ * The platform package straight away where it is the usual one (0.9 ms), then the package's own
+ * loader (2.5 ms: it probes for musl and tries a local binary first).
+ */
+function loadNapi(): NapiXattr | undefined {
+  const require = createRequire(import.meta.url);
+  const candidates = [`@napi-rs/xattr-${process.platform}-${process.arch}${process.platform === "linux" ? "-gnu" : ""}`, "@napi-rs/xattr"];
+  for (const id of candidates) {
+    try {
+      return require(id) as NapiXattr;
+    } catch {
+      // not installed for this platform, or built for another libc
+    }
+  }
+  return undefined;
 }
 
 const ENOENT = 2;
