@@ -1,5 +1,6 @@
 import type { ChildProcess, SpawnOptions } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
+import { createRequire } from "node:module";
 import type { Readable, Writable } from "node:stream";
 
 // strata's own thin layer over child_process. It replaces execa on every production path:
@@ -10,7 +11,7 @@ import type { Readable, Writable } from "node:stream";
 // every start), and a fully cached build or `strata images` starts no process at all.
 let childProcess: typeof import("node:child_process") | undefined;
 function spawn(file: string, args: readonly string[], options: SpawnOptions): ChildProcess {
-  childProcess ??= process.getBuiltinModule("node:child_process");
+  childProcess ??= createRequire(import.meta.url)("node:child_process") as typeof import("node:child_process");
   return childProcess.spawn(file, args, options);
 }
 
