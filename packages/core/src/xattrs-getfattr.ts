@@ -48,7 +48,7 @@ async function runGetfattr(args: string[]): Promise<Buffer> {
 }
 
 /** Parses `getfattr --dump -e hex` output; names come back with getfattr's octal escapes undone. */
-export function parseGetfattrDump(text: Buffer): Map<string, Map<string, Buffer>> {
+function parseGetfattrDump(text: Buffer): Map<string, Map<string, Buffer>> {
   const files = new Map<string, Map<string, Buffer>>();
   let current: Map<string, Buffer> | undefined;
   let start = 0;
@@ -96,7 +96,7 @@ function unescapeOctal(b: Buffer): string {
 const isOctal = (c: number | undefined): boolean => c !== undefined && c >= 48 && c <= 55;
 
 /** Escapes a path or name for a `setfattr --restore` file (the inverse of getfattr's quoting). */
-export function escapeForDump(p: string): string {
+function escapeForDump(p: string): string {
   let out = "";
   for (const byte of Buffer.from(p, "utf8")) {
     if (byte <= 0x20 || byte === 0x5c || byte === 0x7f || byte === 0x3d) out += "\\" + byte.toString(8).padStart(3, "0");

@@ -1,6 +1,4 @@
-import { readdirSync, type Dirent } from "node:fs";
-import path from "node:path";
-import { StrataError, errnoCode } from "./errors.js";
+import { StrataError } from "./errors.js";
 import { nativeXattrs } from "./xattrs-native.js";
 import { getfattrPaths, getfattrTree, setfattrRestore } from "./xattrs-getfattr.js";
 
@@ -37,34 +35,6 @@ export async function readXattrTree(root: string): Promise<XattrLookup> {
   if (native) return (file) => native.read(file);
   const dump = await getfattrTree(root);
   return (file) => dump.get(file);
-}
-
-/** Like `readXattrTree`, but read up front into a map: for callers that hand the result on. */
-export async function dumpXattrTree(root: string): Promise<Map<string, XattrSet>> {
-  const native = nativeXattrs();
-  if (!native) return getfattrTree(root);
-  const out = new Map<string, XattrSet>();
-  const visit = (p: string) => {
-    const set = native.read(p);
-    if (set) out.set(p, set);
-  };
-  visit(root);
-  const walk = (dir: string) => {
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch (e) {
-      if (errnoCode(e) === "ENOENT" || errnoCode(e) === "ENOTDIR") return; // gone, or not a directory
-      throw e;
-    }
-    for (const d of entries) {
-      const p = path.join(dir, d.name);
-      visit(p);
-      if (d.isDirectory()) walk(p);
-    }
-  };
-  walk(root);
-  return out;
 }
 
 /**

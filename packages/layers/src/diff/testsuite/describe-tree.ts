@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile, readdir, lstat, readlink } from "node:fs/promises";
 import path from "node:path";
-import { dumpXattrTree } from "@strata/core";
+import { readXattrTree } from "@strata/core";
 import { isLayerXattr } from "../xattrs.js";
 
 /**
@@ -10,14 +10,14 @@ import { isLayerXattr } from "../xattrs.js";
  * layer xattrs. Two trees with the same description are the same image filesystem.
  */
 export async function describeTree(root: string, opts: { nlink?: boolean } = {}): Promise<string[]> {
-  const xattrs = await dumpXattrTree(root);
+  const xattrsOf = await readXattrTree(root);
   const out: string[] = [];
   const walk = async (dir: string) => {
     for (const name of (await readdir(dir)).sort()) {
       const p = path.join(dir, name);
       const st = await lstat(p);
       const type = st.isDirectory() ? "d" : st.isSymbolicLink() ? "l" : st.isFile() ? "f" : st.isCharacterDevice() ? "c" : "o";
-      const x = [...(xattrs.get(p) ?? new Map<string, Buffer>())]
+      const x = [...(xattrsOf(p) ?? new Map<string, Buffer>())]
         .filter(([k]) => isLayerXattr(k))
         .map(([k, v]) => `${k}=${v.toString("hex")}`)
         .sort()
