@@ -35,6 +35,7 @@ export async function createSnapshotterWith(root: string, driver: SnapshotDriver
 
     const tmp = path.join(layout.snapshotsDir, `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString("hex")}`);
     inFlight.add(tmp);
+    let placed = false;
     try {
       await mkdir(tmp);
       await driver.populate(tmp, kind, parentId === undefined ? undefined : layout.fsDir(parentId));
@@ -47,6 +48,7 @@ export async function createSnapshotterWith(root: string, driver: SnapshotDriver
         doc.driver = driver.name;
         const id = await freeId(layout, doc.nextId);
         await rename(tmp, layout.dir(id));
+        placed = true;
         doc.nextId = Number(id) + 1;
         const now = new Date().toISOString();
         const rec: SnapshotRecord = { id, kind, labels: { ...opts.labels }, created: now, updated: now };
@@ -56,7 +58,8 @@ export async function createSnapshotterWith(root: string, driver: SnapshotDriver
       });
     } finally {
       inFlight.delete(tmp);
-      await rm(tmp, { recursive: true, force: true }).catch(() => {});
+      // Once renamed into place there is nothing left to remove (and a round trip to skip).
+      if (!placed) await rm(tmp, { recursive: true, force: true }).catch(() => {});
     }
   }
 
