@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { readXattrTree, readXattrs, writeXattrs } from "./xattrs.js";
 import { nativeXattrs, reloadNativeXattrs } from "./xattrs-native.js";
 
@@ -17,10 +17,14 @@ describe.each(backends)("xattrs through $name", ({ env }) => {
   const odd = ["plain", "with space", "new\nline", "back\\slash", "équipe", "eq=ual"];
   const value = Buffer.from([0, 0x0a, 0x22, 0xff, 0x5c]);
 
-  beforeAll(async () => {
+  // Every test of this block runs on its backend: set before each, cleared only after the block.
+  beforeEach(() => {
     if (env === undefined) delete process.env.STRATA_XATTRS;
     else process.env.STRATA_XATTRS = env;
     reloadNativeXattrs();
+    expect(nativeXattrs() === undefined).toBe(env === "getfattr");
+  });
+  beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "strata-xattrs-"));
     await mkdir(path.join(dir, "sub/deeper"), { recursive: true });
     for (const n of odd) await writeFile(path.join(dir, "sub", n), n);
@@ -28,10 +32,10 @@ describe.each(backends)("xattrs through $name", ({ env }) => {
     await symlink("target", path.join(dir, "sub/deeper/link"));
     await writeFile(path.join(dir, "bare"), "no xattrs");
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
-  afterEach(() => {
+  afterAll(async () => {
     delete process.env.STRATA_XATTRS;
     reloadNativeXattrs();
+    await rm(dir, { recursive: true, force: true });
   });
 
   it("uses the backend asked for", () => {
