@@ -1,6 +1,8 @@
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { StrataError, errorMessage, runChecked, type Mount } from "@strata/core";
+import { mountCalls } from "./mount-calls.js";
+import { MNT_DETACH, MountSyscallError, mountHelper } from "./mount-helper.js";
 import { teardownsSettled } from "./teardown.js";
 
 /**
@@ -34,10 +36,25 @@ async function mountOne(m: Mount, target: string): Promise<void> {
   if (m.type === "overlay" && options.join(",").length > MAX_OPTIONS_BYTES) {
     ({ options, cwd } = relativeOverlayOptions(options));
   }
-  const args = ["-t", m.type];
-  if (options.length > 0) args.push("-o", options.join(","));
-  args.push(m.source, target);
   try {
+    const helper = mountHelper();
+    if (helper) {
+      let made = 0;
+      try {
+        for (const call of mountCalls({ ...m, options }, target)) {
+          await helper.mount(call, cwd);
+          made++;
+        }
+      } catch (e) {
+        // A bind mount whose remount (ro, nosuid…) failed must not stay mounted writable.
+        if (made > 0) await helper.unmount(target, MNT_DETACH).catch(() => {});
+        throw e;
+      }
+      return;
+    }
+    const args = ["-t", m.type];
+    if (options.length > 0) args.push("-o", options.join(","));
+    args.push(m.source, target);
     await runChecked("mount", args, { cwd });
   } catch (e) {
     throw new StrataError("INTERNAL", `mount ${m.type} on ${target}: ${errorMessage(e)}`, {
@@ -94,20 +111,36 @@ export async function unmount(target: string, opts: UnmountOptions = {}): Promis
   const delayMs = opts.delayMs ?? 50;
   for (let attempt = 0; ; attempt++) {
     try {
-      await runChecked("umount", [target]);
+      await unmountOnce(target, false);
       return;
     } catch (e) {
-      const msg = errorMessage(e);
-      if (/not mounted|no mount point specified|mountpoint not found/i.test(msg)) return;
-      if (!/busy/i.test(msg)) throw new StrataError("INTERNAL", `umount ${target}: ${msg}`, { cause: e });
+      const code = unmountFailure(e);
+      if (code === "not-mounted") return;
+      if (code !== "busy") throw new StrataError("INTERNAL", `umount ${target}: ${errorMessage(e)}`, { cause: e });
       if (attempt >= retries) break;
       await sleep(delayMs);
     }
   }
   try {
-    await runChecked("umount", ["--lazy", target]);
+    await unmountOnce(target, true);
   } catch (e) {
     throw new StrataError("INTERNAL", `umount --lazy ${target}: ${errorMessage(e)}`, { cause: e });
   }
 }
 
+async function unmountOnce(target: string, lazy: boolean): Promise<void> {
+  const helper = mountHelper();
+  if (helper) await helper.unmount(target, lazy ? MNT_DETACH : 0);
+  else await runChecked("umount", lazy ? ["--lazy", target] : [target]);
+}
+
+function unmountFailure(e: unknown): "not-mounted" | "busy" | "other" {
+  if (e instanceof MountSyscallError) {
+    // EINVAL: not a mount point; ENOENT: no such path.
+    if (e.code === "EINVAL" || e.code === "ENOENT") return "not-mounted";
+    return e.code === "EBUSY" ? "busy" : "other";
+  }
+  const msg = errorMessage(e);
+  if (/not mounted|no mount point specified|mountpoint not found/i.test(msg)) return "not-mounted";
+  return /busy/i.test(msg) ? "busy" : "other";
+}
