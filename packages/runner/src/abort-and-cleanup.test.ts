@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -97,9 +97,8 @@ describe("abort and crash recovery (real runc, real overlay)", () => {
     }
   });
 
-  it("cleanup() removes the container, mount and bundle of a SIGKILLed process", async () => {
-    const stateDir = path.join(base.dir, "state-crash");
-    const { upper, work } = await overlay();
+  /** Starts a run in a child process and SIGKILLs it once the container runs. */
+  async function killedMidRun(stateDir: string, upper: string, work: string): Promise<void> {
     const child = spawn(
       process.execPath,
       ["--conditions=@strata/source", "--import", path.join(import.meta.dirname, "testsuite/ts-register.mjs"),
@@ -114,9 +113,26 @@ describe("abort and crash recovery (real runc, real overlay)", () => {
     await new Promise((r) => child.once("exit", r));
     expect(runcList(stateDir)).toHaveLength(1);
     expect(mountsUnder(stateDir)).toHaveLength(1);
+  }
+
+  it("cleanup() removes the container, mount and bundle of a SIGKILLed process", async () => {
+    const stateDir = path.join(base.dir, "state-crash");
+    const { upper, work } = await overlay();
+    await killedMidRun(stateDir, upper, work);
 
     await createRuncRunner({ stateDir }).cleanup();
     await expectClean(stateDir);
     await expectOnlyMountPoints(upper);
+  });
+
+  it("cleanup() removes a bundle whose container and rootfs mount were already gone (killed while tearing down)", async () => {
+    const stateDir = path.join(base.dir, "state-crash-late");
+    const { upper, work } = await overlay();
+    await killedMidRun(stateDir, upper, work);
+    execFileSync("runc", ["--root", path.join(stateDir, "state"), "delete", "--force", runcList(stateDir)[0]!]);
+    execFileSync("umount", [mountsUnder(stateDir)[0]!]);
+
+    await createRuncRunner({ stateDir }).cleanup();
+    await expectClean(stateDir);
   });
 });

@@ -62,7 +62,8 @@ export async function removeMountStubs(found: MountStubs): Promise<void> {
     if (await unmovedInRoot(found.root, stub)) await removeIfEmptyFile(stub);
   }
   for (const anchor of found.anchors) {
-    if (!(await unmovedInRoot(found.root, anchor.dir)) || !lstatSync(anchor.dir).isDirectory()) continue;
+    // Gone when recovery runs on a bundle whose rootfs is no longer mounted.
+    if (!(await unmovedInRoot(found.root, anchor.dir)) || !isDirectory(anchor.dir)) continue;
     let now: string | undefined;
     try {
       now = entriesOf(anchor.dir);
@@ -85,6 +86,15 @@ async function restoreTimes(dir: string, atimeNs: bigint, mtimeNs: bigint): Prom
   if (lstatSync(dir, { bigint: true }).mtimeNs === mtimeNs) return;
   const frac = (mtimeNs % 1_000_000_000n).toString().padStart(9, "0");
   await runChecked("touch", ["-m", "-c", "-d", `@${mtimeNs / 1_000_000_000n}.${frac}`, dir]);
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return lstatSync(p).isDirectory();
+  } catch (e) {
+    if (errnoCode(e) === "ENOENT" || errnoCode(e) === "ENOTDIR") return false;
+    throw e;
+  }
 }
 
 function entriesOf(dir: string): string {
