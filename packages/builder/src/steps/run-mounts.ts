@@ -48,7 +48,7 @@ export async function mountInputs(ctx: BuildContext, specs: readonly string[]): 
 export async function resolveRunMounts(
   ctx: BuildContext,
   specs: readonly string[],
-  scratch: string,
+  scratch: () => Promise<string>,
 ): Promise<{ mounts: BindMount[]; release: () => Promise<void> }> {
   const mounts: BindMount[] = [];
   const releases: (() => Promise<void>)[] = [];
@@ -68,7 +68,7 @@ export async function resolveRunMounts(
         await mkdir(dir, { recursive: true });
         mounts.push({ source: dir, destination: target, readonly });
       } else if (type === "tmpfs") {
-        mounts.push({ source: await mkdtemp(path.join(scratch, "tmpfs-")), destination: target });
+        mounts.push({ source: await mkdtemp(path.join(await scratch(), "tmpfs-")), destination: target });
       } else if (type === "bind") {
         const from = m.get("from");
         const source = cleanPath(m.get("source") ?? m.get("src") ?? "/");
@@ -79,7 +79,7 @@ export async function resolveRunMounts(
         const stage = findStage(ctx.dockerfile, from);
         if (!stage) throw new StrataError("NOT_FOUND", `--mount from=${from}: no such stage`);
         const state = await ctx.stageResult(stage);
-        const { dir, release: unmount } = await mountStageView(ctx, state.snapshot, scratch);
+        const { dir, release: unmount } = await mountStageView(ctx, state.snapshot, await scratch());
         releases.push(unmount);
         mounts.push({ source: path.join(dir, source), destination: target, readonly });
       } else {

@@ -18,7 +18,9 @@ const OUTPUT_TAIL = 64 * 1024;
 /** RUN: the command in runc on a writable snapshot of the stage; its changes become one layer. */
 export async function runStep(ctx: BuildContext, state: StageState, instr: RunInstruction, info: StepInfo): Promise<void> {
   const shell = state.config.config.Shell ?? DEFAULT_SHELL;
-  const scratch = await mkdtemp(path.join(ctx.env.store.root, "tmp", `run-${process.pid}-`));
+  // A scratch directory only for the RUNs that need one (heredoc scripts, tmpfs and stage mounts).
+  let scratchDir: Promise<string> | undefined;
+  const scratch = () => (scratchDir ??= mkdtemp(path.join(ctx.env.store.root, "tmp", `run-${process.pid}-`)));
   try {
     const { args, extraMounts } = await commandLine(instr, shell, scratch);
     const buildArgs = runArgs(state);
@@ -63,7 +65,8 @@ export async function runStep(ctx: BuildContext, state: StageState, instr: RunIn
       }
     });
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    const dir = await scratchDir?.catch(() => undefined);
+    if (dir) await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -79,14 +82,14 @@ function networkMode(ctx: BuildContext, instr: RunInstruction): "none" | "host" 
  * written to a file and executed, otherwise the shell runs its text. Heredocs feeding a
  * command (`RUN python <<EOF`) are passed to the shell inline, as the shell would read them.
  */
-async function commandLine(instr: RunInstruction, shell: string[], scratch: string): Promise<{ args: string[]; extraMounts: BindMount[] }> {
+async function commandLine(instr: RunInstruction, shell: string[], scratch: () => Promise<string>): Promise<{ args: string[]; extraMounts: BindMount[] }> {
   if (!instr.shell) return { args: [...instr.cmd], extraMounts: [] };
   const text = instr.cmd.join(" ");
   if (instr.heredocs.length === 0) return { args: [...shell, text], extraMounts: [] };
   const only = instr.heredocs.length === 1 && /^\s*\d*<<-?\s*["']?[^\s"']+["']?\s*$/.test(text) ? instr.heredocs[0]! : undefined;
   if (only) {
     if (only.content.startsWith("#!")) {
-      const dir = path.join(scratch, "heredoc");
+      const dir = path.join(await scratch(), "heredoc");
       await mkdir(dir);
       await writeFile(path.join(dir, "script"), only.content, { mode: 0o755 });
       const target = `/dev/pipes/${only.name}`;
