@@ -20,8 +20,11 @@ const SYSCALL_NUMBERS: Partial<Record<NodeJS.Architecture, { mount: number; umou
 
 // Requests are NUL-terminated fields: "m", source, target, fstype, flags, data, cwd ("" for
 // none) or "u", target, flags. Each gets one line back: 0, or the errno.
+// It ignores the terminal's signals (a Ctrl-C reaches the whole process group) so that strata can
+// still unmount while it cleans up; it ends when strata closes its stdin or dies.
 const SCRIPT = String.raw`
 my ($mount, $umount2) = @ARGV;
+$SIG{$_} = "IGNORE" for qw(INT TERM HUP QUIT);
 $| = 1; $/ = "\0";
 sub field { my $f = <STDIN>; exit 0 unless defined $f; chomp $f; $f }
 while (defined(my $op = <STDIN>)) {
@@ -49,6 +52,14 @@ export class MountSyscallError extends Error {
   ) {
     super(`${getSystemErrorMap().get(-errno)?.[1] ?? "error"} (${code})`);
     this.name = "MountSyscallError";
+  }
+}
+
+/** The helper process is gone (killed, or closed): the call may or may not have been made. */
+export class MountHelperGone extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "MountHelperGone";
   }
 }
 
@@ -109,8 +120,8 @@ function startHelper(numbers: { mount: number; umount2: number }): MountHelper {
       if (waiting.length === 0) setReferenced(false);
     });
     p.done.then(
-      () => fail(new Error("the mount helper exited")),
-      (e: Error) => fail(new Error(`the mount helper failed: ${e.message}`)),
+      () => fail(new MountHelperGone("the mount helper exited")),
+      (e: Error) => fail(new MountHelperGone(`the mount helper failed: ${e.message}`)),
     );
     return p;
   };
@@ -130,7 +141,7 @@ function startHelper(numbers: { mount: number; umount2: number }): MountHelper {
     mount: (c, cwd = "") => call(["m", c.source, c.target, c.fstype, String(c.flags), c.data, cwd]),
     unmount: (target, flags = 0) => call(["u", target, String(flags)]),
     close: () => {
-      gone ??= new Error("the mount helper was closed");
+      gone ??= new MountHelperGone("the mount helper was closed");
       proc?.stdin!.end();
     },
   };

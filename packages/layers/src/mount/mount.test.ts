@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -124,6 +125,35 @@ describe.each(mounters)("mountAll / unmount through $name", ({ env }) => {
     const failing = mountAll([{ type: "overlay", source: "overlay", options: ["lowerdir=/nonexistent/x"] }], target);
     await expect(failing).rejects.toMatchObject({ code: "INTERNAL" });
     await expect(failing).rejects.toThrow(`mount overlay on ${target}: `);
+    expect(await mounted()).toEqual([]);
+  });
+});
+
+describe("the mount helper", () => {
+  afterAll(() => resetMountHelper());
+  const helperPid = (): number => Number(execFileSync("pgrep", ["-P", String(process.pid), "-f", "^/usr/bin/perl"], { encoding: "utf8" }).trim());
+
+  it("survives a Ctrl-C to the process group, so strata can still unmount while it cleans up", async () => {
+    resetMountHelper();
+    const { mounts, dir } = await overlayFixture("sigint");
+    const target = path.join(dir, "target");
+    await mountAll(mounts, target);
+    const pid = helperPid();
+    process.kill(pid, "SIGINT");
+    process.kill(pid, "SIGTERM");
+    await new Promise((r) => setTimeout(r, 50));
+    await unmount(target);
+    expect(helperPid()).toBe(pid);
+    expect(await mounted()).toEqual([]);
+  });
+
+  it("lets umount(8) finish an unmount when the helper is gone", async () => {
+    resetMountHelper();
+    const { mounts, dir } = await overlayFixture("gone");
+    const target = path.join(dir, "target");
+    await mountAll(mounts, target);
+    mountHelper()!.close();
+    await unmount(target);
     expect(await mounted()).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { StrataError, errorMessage, runChecked, type Mount } from "@strata/core";
 import { mountCalls } from "./mount-calls.js";
-import { MNT_DETACH, MountSyscallError, mountHelper } from "./mount-helper.js";
+import { MNT_DETACH, MountHelperGone, MountSyscallError, mountHelper } from "./mount-helper.js";
 import { teardownsSettled } from "./teardown.js";
 
 /**
@@ -130,8 +130,13 @@ export async function unmount(target: string, opts: UnmountOptions = {}): Promis
 
 async function unmountOnce(target: string, lazy: boolean): Promise<void> {
   const helper = mountHelper();
-  if (helper) await helper.unmount(target, lazy ? MNT_DETACH : 0);
-  else await runChecked("umount", lazy ? ["--lazy", target] : [target]);
+  try {
+    if (helper) return await helper.unmount(target, lazy ? MNT_DETACH : 0);
+  } catch (e) {
+    // An unmount can always be tried again (not mounted counts as done): umount(8) takes over.
+    if (!(e instanceof MountHelperGone)) throw e;
+  }
+  await runChecked("umount", lazy ? ["--lazy", target] : [target]);
 }
 
 function unmountFailure(e: unknown): "not-mounted" | "busy" | "other" {
