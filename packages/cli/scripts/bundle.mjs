@@ -8,7 +8,7 @@
 //                                                  names are kept, so stack traces stay readable;
 //                                                  renaming them too gained nothing more)
 import { build } from "esbuild";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -58,5 +58,6 @@ if (!old?.equals(code)) {
   const tmp = `${bundle}.${process.pid}.tmp`;
   await writeFile(tmp, code);
   await rename(tmp, bundle);
-  await rm(`${bundle}.v8-cache`, { force: true }); // made for the old source: V8 would reject it anyway
+  // The code caches were made for the old source: V8 would reject them anyway.
+  for (const name of await readdir(outdir)) if (name.endsWith(".v8-cache")) await rm(path.join(outdir, name), { force: true });
 }

@@ -2,7 +2,7 @@
 // still trust those CAs for `ADD https://…`; the V8 code cache beside the bundle is an
 // optimisation only, so a corrupt one must not change behaviour.
 import { execFileSync } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -37,12 +37,23 @@ describe("bin/strata launcher", () => {
   });
 
   it("runs the same with a missing or corrupt code cache, and rewrites it", async () => {
-    const cache = path.join(REPO, "packages/cli/dist/bundle/strata.cjs.v8-cache");
+    // One cache per command; `--version` runs none.
+    const cache = path.join(REPO, "packages/cli/dist/bundle/strata.cjs.none.v8-cache");
     await writeFile(cache, "not a V8 code cache");
     const version = execFileSync(CLI, ["--version"], { encoding: "utf8" });
     expect(version.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     const rewritten = await readFile(cache);
     expect(rewritten.toString("latin1", 0, 19)).not.toBe("not a V8 code cache");
     expect(rewritten.length).toBeGreaterThan(10_000);
+  });
+
+  it("keeps one code cache per command, made by that command's first run", async () => {
+    const dir = path.join(REPO, "packages/cli/dist/bundle");
+    const root = await tempDir("root");
+    dirs.push(root);
+    await rm(path.join(dir, "strata.cjs.images.v8-cache"), { force: true });
+    const images = await strata(root, ["images"]);
+    expect(images.exitCode).toBe(0);
+    expect((await stat(path.join(dir, "strata.cjs.images.v8-cache"))).size).toBeGreaterThan(10_000);
   });
 });
