@@ -64,6 +64,7 @@ async function copyItem(item: SourceItem, req: CopyRequest, dest: ResolvedDest, 
     // by --chown or root; only what is inside it takes the source's metadata and --chmod.
     await ensureDir(req.destRoot, target, attrs);
     const xattrs = sourceXattrs(item.host, true);
+    xattrs.catch(() => {}); // awaited below, unless planning or writing fails first
     const entries = await planDirectory(item.host, item.stat, filters);
     if (item.ignored && entries.length === 1) throw copyFailed("NOT_FOUND", `file not found in build context or excluded by .dockerignore: stat ${item.rel}: file does not exist`);
     const written = new Map<string, string>();
@@ -83,6 +84,7 @@ async function copyItem(item: SourceItem, req: CopyRequest, dest: ResolvedDest, 
   await ensureDir(req.destRoot, path.dirname(target), attrs);
   // A named symlink was followed (item.stat is the target's): its content is copied under the link's name.
   const xattrs = sourceXattrs(item.host, false);
+  xattrs.catch(() => {}); // awaited below, unless writing fails first
   const written = new Map<string, string>();
   const count = await writePlan([leafEntry(item.host, "", item.stat, undefined, new Map())], target, req.destRoot, attrs, written);
   await copyXattrs(await xattrs, written);
