@@ -63,6 +63,7 @@ export class IngestWriter implements ContentWriter {
       this.#fh = undefined;
     }
     const info: ContentInfo = { digest: this.#hasher.digest(), size: this.#hasher.size };
+    let moved = false;
     try {
       if (expected.size !== undefined && expected.size !== info.size) {
         throw new StrataError(
@@ -73,12 +74,12 @@ export class IngestWriter implements ContentWriter {
       if (expected.digest !== undefined && expected.digest !== info.digest) {
         throw new StrataError("DIGEST_MISMATCH", `ingest ${this.ref}: digest mismatch: expected ${expected.digest}, got ${info.digest}`);
       }
-      publishIngested(this.tmp, blobPathIn(this.root, info.digest));
+      moved = publishIngested(this.tmp, blobPathIn(this.root, info.digest));
       return info;
     } catch (e) {
       throw fsError(e, `blob ${info.digest}`);
     } finally {
-      await rm(this.tmp, { force: true });
+      if (!moved) await rm(this.tmp, { force: true });
     }
   }
 
@@ -111,6 +112,7 @@ export function putSmallBlobSync(root: string, ref: string, bytes: Uint8Array, d
     return { digest, size: bytes.length };
   }
   const tmp = path.join(layoutPaths(root).ingest, ownedName(randomBytes(8).toString("hex")));
+  let moved = false;
   try {
     const fd = openSync(tmp, "wx", 0o644);
     try {
@@ -119,27 +121,28 @@ export function putSmallBlobSync(root: string, ref: string, bytes: Uint8Array, d
     } finally {
       closeSync(fd);
     }
-    publishIngested(tmp, dest);
+    moved = publishIngested(tmp, dest);
     return { digest, size: bytes.length };
   } catch (e) {
     throw fsError(e, `ingest ${ref} (${tmp})`);
   } finally {
-    rmSync(tmp, { force: true });
+    if (!moved) rmSync(tmp, { force: true });
   }
 }
 
 /**
  * Moves a finished, verified ingest file into blobs/ as a read-only blob by atomic rename, or,
- * when the blob is there already, only refreshes its mtime (the caller removes the temp file).
- * A handful of tiny syscalls: blocking calls, as for `has`.
+ * when the blob is there already, only refreshes its mtime; returns whether it moved the file
+ * (if not, the caller removes it). A handful of tiny syscalls: blocking calls, as for `has`.
  */
-function publishIngested(tmp: string, dest: string): void {
+function publishIngested(tmp: string, dest: string): boolean {
   if (statSync(dest, { throwIfNoEntry: false })) {
     touchBlob(dest);
-    return;
+    return false;
   }
   chmodSync(tmp, 0o444);
   renameSync(tmp, dest);
+  return true;
 }
 
 /** Refresh a re-committed blob's mtime so a concurrent GC sees it as freshly written (see leases). */
