@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { StrataError, cleanPath, errnoCode, resolveInRoot, upperDirOf } from "@strata/core";
+import { StrataError, cleanPath, errnoCode, overlayOption, resolveInRoot } from "@strata/core";
 import { writeEtcFiles } from "./etc-files.js";
 import { saveMountStubs } from "./bundle.js";
 import { findMountStubs, removeMountStubs } from "./mount-stubs.js";
@@ -36,7 +36,7 @@ export async function runInBundle(ctx: BundleContext, spec: RunSpec, io: RunIO, 
   const etc = await writeEtcFiles(ctx.bundle, hostname, ctx.resolvConf);
   const binds = bindMounts(etc, spec.mounts ?? []);
   const topLevel = SYSTEM_MOUNTS.filter((m) => path.posix.dirname(m.destination) === "/");
-  const overlayUpper = spec.rootfs[0]?.type === "overlay" ? upperDirOf(spec.rootfs) : undefined;
+  const overlayUpper = overlayOption(spec.rootfs, "upperdir");
   const stubs = await findMountStubs(ctx.root.path, [...topLevel, ...binds].map((m) => m.destination), overlayUpper);
   if (stubs.stubs.length > 0) await saveMountStubs(ctx.bundle, stubs);
   try {

@@ -6,7 +6,6 @@ import type { Applier } from "../types.js";
 import { applyLayer, type ApplyLayerOptions } from "./apply-layer.js";
 import type { LayerContentStore } from "./content.js";
 import { decompressed } from "./decompress.js";
-import { overlayUpperdir } from "./differ.js";
 import { readTar } from "./tar-reader.js";
 
 /**
@@ -30,7 +29,7 @@ export function createApplier(content: LayerContentStore): Applier {
         await applyLayer(root, readTar(stream), o);
         for await (const _ of stream); // drain padding after the end marker into the hash
       };
-      const upperdir = overlayUpperdir(mounts);
+      const upperdir = overlayOption(mounts, "upperdir");
       if (upperdir !== undefined) {
         await run(upperdir, { whiteouts: "overlay", parentTemplate: lowerTemplate(mounts), signal: opts.signal });
       } else {

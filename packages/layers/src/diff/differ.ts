@@ -9,16 +9,13 @@ import { TreeDiff, type LowerSource } from "./tree-diff.js";
 import { forcedHardlinks, surveyUpper } from "./hardlink-groups.js";
 import { stackedLower } from "./stacked-lower.js";
 
-/** The upperdir of a single overlay mount, or undefined. */
-export const overlayUpperdir = (mounts: readonly Mount[]): string | undefined => overlayOption(mounts, "upperdir");
-
 /**
  * The read-only mounts of what a writable overlay mount sits on (its lowerdirs), or undefined
  * when `upper` is not one. The differ reads those directories without mounting them, so
  * diffing against them needs no view snapshot.
  */
 export function overlayLowerMounts(upper: readonly Mount[]): Mount[] | undefined {
-  const lowerdir = overlayUpperdir(upper) === undefined ? undefined : overlayOption(upper, "lowerdir");
+  const lowerdir = overlayOption(upper, "upperdir") === undefined ? undefined : overlayOption(upper, "lowerdir");
   return lowerdir === undefined ? undefined : [{ type: "overlay", source: "overlay", options: [`lowerdir=${lowerdir}`] }];
 }
 
@@ -43,7 +40,7 @@ export async function withChanges<T>(
 ): Promise<T> {
   const withLower = <R>(g: (dir: string | undefined) => Promise<R>): Promise<R> =>
     lower.length === 0 ? g(undefined) : withMounted(lower, g);
-  const upperdir = overlayUpperdir(upper);
+  const upperdir = overlayOption(upper, "upperdir");
   // Without a lower to compare with, the lowerdirs' content is part of the change: walk the view.
   const hasLowerdirs = overlayOption(upper, "lowerdir") !== undefined;
   if (upperdir !== undefined && (lower.length > 0 || !hasLowerdirs)) {

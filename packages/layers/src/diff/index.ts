@@ -1,4 +1,4 @@
-export { createDiffer, writeLayer, withChanges, overlayUpperdir, overlayLowerMounts } from "./differ.js";
+export { createDiffer, writeLayer, withChanges, overlayLowerMounts } from "./differ.js";
 export { createApplier } from "./applier.js";
 export { unpackLayers, type UnpackLayersOptions } from "./unpack.js";
 export { applyLayer, type ApplyLayerOptions, type WhiteoutMode } from "./apply-layer.js";
