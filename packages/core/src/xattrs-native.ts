@@ -54,7 +54,11 @@ function load(): NativeXattrs | null {
       return set.size > 0 ? set : undefined;
     },
     write(file, name, value) {
-      napi.setAttributeSync(file, name, value);
+      try {
+        napi.setAttributeSync(file, name, value);
+      } catch (e) {
+        throw failure(`setting xattr ${name} on`, file, e);
+      }
     },
   };
 }

@@ -1,4 +1,3 @@
-import { StrataError } from "./errors.js";
 import { nativeXattrs } from "./xattrs-native.js";
 import { getfattrPaths, getfattrTree, setfattrRestore } from "./xattrs-getfattr.js";
 
@@ -46,11 +45,5 @@ export async function writeXattrs(items: Iterable<{ path: string; name: string; 
   if (list.length === 0) return;
   const native = nativeXattrs();
   if (!native) return setfattrRestore(list);
-  for (const it of list) {
-    try {
-      native.write(it.path, it.name, it.value);
-    } catch (e) {
-      throw new StrataError("INTERNAL", `setting xattr ${it.name} on ${it.path}: ${(e as Error).message}`, { cause: e });
-    }
-  }
+  for (const it of list) native.write(it.path, it.name, it.value);
 }

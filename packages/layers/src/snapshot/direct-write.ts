@@ -7,7 +7,7 @@ import { overlayOption, type Mount } from "@strata/core";
  * same upper directory as writing through the mount: everything written lies under top-level
  * names that no lower layer has, not even as a whiteout, so the overlay would neither copy a
  * directory up nor mark one opaque. A COPY to a new top-level path (`/app`, `/data`) then needs
- * no mount and no unmount (two processes, ~8 ms here). Undefined for any other mounts.
+ * no mount and no unmount. Undefined for any other mounts.
  */
 export function directWriteDir(mounts: readonly Mount[], topNames: readonly string[]): string | undefined {
   const lowerdir = overlayOption(mounts, "lowerdir");
