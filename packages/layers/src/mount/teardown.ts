@@ -17,9 +17,17 @@ export function teardownLater(teardown: Promise<void>): void {
   pending.add(p);
 }
 
+/**
+ * Waits for every teardown passed to `teardownLater`, leaving a failure for `teardownsSettled` to
+ * report: for those that only need the unmounts over (removing a snapshot that was an upper).
+ */
+export async function teardownsDone(): Promise<void> {
+  while (pending.size > 0) await Promise.all(pending);
+}
+
 /** Waits for every teardown passed to `teardownLater`; throws the first one's error, once. */
 export async function teardownsSettled(): Promise<void> {
-  while (pending.size > 0) await Promise.all(pending);
+  await teardownsDone();
   const failed = failure;
   failure = undefined;
   if (failed) throw failed.error;

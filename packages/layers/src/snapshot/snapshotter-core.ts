@@ -6,7 +6,7 @@ import type { SnapshotInfo, Snapshotter, Usage } from "../types.js";
 import { SnapshotLayout, TEMP_PREFIX } from "./layout.js";
 import { MetadataStore, chainIds, getRecord, hasChildren, toInfo, type SnapshotRecord } from "./metadata.js";
 import { removeOrphans } from "./orphans.js";
-import { teardownsSettled } from "../mount/teardown.js";
+import { teardownsDone } from "../mount/teardown.js";
 
 /** What differs between drivers; everything else (metadata, lifecycle, errors) is shared. */
 export interface SnapshotDriver {
@@ -105,7 +105,7 @@ export async function createSnapshotterWith(root: string, driver: SnapshotDriver
         return rec.id;
       });
       // The metadata is committed; a directory left behind here is an orphan for cleanup().
-      await teardownsSettled().catch(() => {}); // it may still be an upper being unmounted
+      await teardownsDone(); // it may still be an upper being unmounted
       await rm(layout.dir(id), { recursive: true, force: true }).catch(() => {});
     },
 
