@@ -6,10 +6,11 @@ import { MNT_DETACH, MountHelperGone, MountSyscallError, mountHelper } from "./m
 import { teardownsSettled } from "./teardown.js";
 
 /**
- * mount(2) copies its option string into a single page, so the whole "-o" string must stay
+ * mount(2) copies its option string into a single page, so the whole option string must stay
  * below 4096 bytes. Above this threshold the overlay paths are rewritten relative to their
- * common parent and `mount` runs with that directory as its working directory (the kernel
- * resolves relative layer paths against the caller's cwd), as containerd does.
+ * common parent and the mount is made from that directory (the helper changes into it, or
+ * `mount` runs there): the kernel resolves relative layer paths against the caller's cwd, as
+ * containerd relies on.
  */
 const MAX_OPTIONS_BYTES = 4000;
 const OVERLAY_PATH_OPTIONS = ["lowerdir=", "upperdir=", "workdir="];
