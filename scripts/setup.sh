@@ -22,9 +22,8 @@ if ((${#missing[@]})); then
 fi
 
 if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
-  # npm 11.19 writes lock files without other platforms' optional packages (turbo's
-  # binaries) and then its own `npm ci` rejects them; `npm install` honours the same lock.
-  npm ci --no-audit --no-fund 2>/dev/null || npm install --no-audit --no-fund
+  # Plain `npm ci`: a lock file out of sync with package.json fails here, as in every CI template.
+  npm ci --no-audit --no-fund
 fi
 npm run -s build
 mkdir -p examples/.base

@@ -84,6 +84,8 @@ async function buildUnderLease(env: BuildEnv, req: BuildRequest): Promise<BuildR
     const config = finalizeTimes(final.config, req.sourceDateEpoch === undefined ? undefined : ctx.created);
     const { manifest, configDigest } = await writeImage(env.store, { config, layers: final.layers });
     for (const tag of req.tags) await env.store.images.put(tag, manifest);
+    // An untagged build result is kept as a dangling image, as `docker build .` keeps it.
+    if (req.tags.length === 0) await env.store.images.putUntagged(manifest);
     succeeded = true;
     return { imageId: configDigest, manifestDigest: manifest.digest as Digest, tags: req.tags, stages, steps: ctx.steps, warnings };
   } finally {

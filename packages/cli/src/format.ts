@@ -1,5 +1,7 @@
-/** Docker's human sizes: decimal units, 3 significant digits ("1.23MB", "512B"). */
-export function humanSize(bytes: number): string {
+import { tabwrite } from "./list-format.js";
+
+/** Docker's human sizes: decimal units, 3 significant digits by default ("1.23MB", "512B"). */
+export function humanSize(bytes: number, precision = 3): string {
   const units = ["B", "kB", "MB", "GB", "TB", "PB"];
   let v = bytes;
   let i = 0;
@@ -7,7 +9,15 @@ export function humanSize(bytes: number): string {
     v /= 1000;
     i++;
   }
-  return `${i === 0 ? v : Number(v.toPrecision(3))}${units[i]}`;
+  return `${i === 0 ? v : Number(v.toPrecision(precision))}${units[i]}`;
+}
+
+/** Go's time.Time.String() in UTC, as Docker prints CreatedAt: "2023-11-14 22:13:20 +0000 UTC". */
+export function goTime(iso: string | undefined): string {
+  if (!iso) return "";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${d.toISOString().slice(0, 19).replace("T", " ")} +0000 UTC`;
 }
 
 /** "2 minutes ago", as Docker's `units.HumanDuration`. */
@@ -27,12 +37,9 @@ export function timeAgo(iso: string | undefined, now = Date.now()): string {
 
 export const shortId = (digest: string): string => digest.replace(/^sha256:/, "").slice(0, 12);
 
-/** Left-aligned columns separated by three spaces, like Docker's tabwriter output. */
+/** Docker's table layout (Go's tabwriter: minwidth 10, padding 3): a header row, then the rows. */
 export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]! + 3))).join("").trimEnd();
-  return [line(header), ...rows.map(line)].join("\n") + "\n";
+  return tabwrite([header, ...rows].map((cells) => cells.join("\t")));
 }
 
 export function truncate(s: string, n: number): string {

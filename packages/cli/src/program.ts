@@ -1,7 +1,15 @@
 import { Command, Option } from "commander";
 import type { GlobalOptions } from "./engine.js";
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+export const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/**
+ * The group command `name` (e.g. `system`, `volume`), made on first use: each area's
+ * `register…` function adds its subcommands to the same group.
+ */
+export function commandGroup(program: Command, name: string, description: string): Command {
+  return program.commands.find((c) => c.name() === name) ?? program.command(name).description(description);
+}
 
 /** The `strata` command line. Command modules load lazily so start-up stays fast. */
 export function createProgram(): Command {
@@ -44,9 +52,14 @@ export function createProgram(): Command {
   program
     .command("images")
     .description("List images")
+    .argument("[repository]", "only images of this repository (name or name:tag, wildcards allowed)")
+    .option("-a, --all", "show all images (intermediate step images are hidden by default)")
+    .option("--digests", "show digests")
+    .option("-f, --filter <filter>", "reference=, dangling=true|false, before=, since=, label= (repeatable)", collect, [])
+    .option("--format <format>", "table, table TEMPLATE, json, or a Go template")
     .option("-q, --quiet", "only show image IDs")
     .option("--no-trunc", "do not truncate IDs")
-    .action(async (opts) => (await import("./commands/images.js")).imagesCommand(opts, globals()));
+    .action(async (repository: string | undefined, opts) => (await import("./commands/images.js")).imagesCommand(repository, opts, globals()));
 
   program
     .command("history")
@@ -60,8 +73,9 @@ export function createProgram(): Command {
     .command("inspect")
     .description("Show image details as JSON")
     .argument("<image...>")
-    .action(async (images: string[]) => {
-      process.exitCode = await (await import("./commands/inspect.js")).inspectCommand(images, globals());
+    .option("-f, --format <template>", "a Go template, once per object")
+    .action(async (images: string[], opts: { format?: string }) => {
+      process.exitCode = await (await import("./commands/inspect.js")).inspectCommand(images, opts, globals());
     });
 
   program
@@ -105,9 +119,7 @@ export function createProgram(): Command {
     .option("--filter <filter>", "until=DURATION: only records not used for that long (repeatable)", collect, [])
     .action(async (opts) => (await import("./commands/prune.js")).pruneCommand(opts, globals()));
 
-  program
-    .command("system")
-    .description("Store-wide information")
+  commandGroup(program, "system", "Store-wide information")
     .command("df")
     .description("Show disk usage of images and the build cache")
     .action(async () => (await import("./commands/df.js")).dfCommand(globals()));

@@ -1,6 +1,6 @@
 import { REF_NAME_ANNOTATION, StrataError, parseReference, formatReference, type Descriptor } from "@strata/core";
 import { CREATED_ANNOTATION, readIndex, updateIndex } from "./index-file.js";
-import type { ImageRecord, ImageStore } from "./types.js";
+import type { ImageEntry, ImageRecord, ImageStore } from "./types.js";
 
 /** Normalise a tag for storage; digests cannot be tags. */
 export function normalizeTag(name: string): string {
@@ -11,11 +11,11 @@ export function normalizeTag(name: string): string {
 
 const refNameOf = (d: Descriptor): string | undefined => d.annotations?.[REF_NAME_ANNOTATION];
 
-function toRecord(d: Descriptor): ImageRecord {
+function toRecord(d: Descriptor): ImageEntry {
   const { annotations = {}, ...rest } = d;
   const { [REF_NAME_ANNOTATION]: name, [CREATED_ANNOTATION]: created, ...other } = annotations;
   const target: Descriptor = Object.keys(other).length > 0 ? { ...rest, annotations: other } : rest;
-  return { name: name!, target, created: created ?? "" };
+  return { name, target, created: created ?? "" };
 }
 
 function toEntry(target: Descriptor, created: string, name?: string): Descriptor {
@@ -32,12 +32,16 @@ export class IndexImageStore implements ImageStore {
     const full = normalizeTag(name);
     const entry = (await readIndex(this.root)).manifests.find((d) => refNameOf(d) === full);
     if (!entry) throw new StrataError("NOT_FOUND", `image ${full}: not found`);
-    return toRecord(entry);
+    return toRecord(entry) as ImageRecord;
   }
 
   async list(): Promise<ImageRecord[]> {
     const { manifests } = await readIndex(this.root);
-    return manifests.filter((d) => refNameOf(d) !== undefined).map(toRecord);
+    return manifests.filter((d) => refNameOf(d) !== undefined).map((d) => toRecord(d) as ImageRecord);
+  }
+
+  async listAll(): Promise<ImageEntry[]> {
+    return (await readIndex(this.root)).manifests.map(toRecord);
   }
 
   async put(name: string, target: Descriptor): Promise<void> {
@@ -47,7 +51,13 @@ export class IndexImageStore implements ImageStore {
     if (current.some((d) => refNameOf(d) === full && d.digest === target.digest)) return;
     const created = new Date().toISOString();
     await updateIndex(this.root, (manifests) => {
+      const displaced = manifests.find((d) => refNameOf(d) === full);
       const keep = manifests.filter((d) => refNameOf(d) !== full && !(refNameOf(d) === undefined && d.digest === target.digest));
+      // As in Docker, the image a tag moves away from stays, untagged (dangling), unless another
+      // entry still refers to it; `image prune` removes it.
+      if (displaced && displaced.digest !== target.digest && !keep.some((d) => d.digest === displaced.digest)) {
+        keep.push(toEntry(toRecord(displaced).target, displaced.annotations?.[CREATED_ANNOTATION] ?? created));
+      }
       manifests.splice(0, manifests.length, ...keep, toEntry(target, created, full));
     });
   }

@@ -6,6 +6,11 @@ import { withStoreLock } from "./lock.js";
 
 /** When a tag (or an untagged image) was recorded; an annotation on the index entry. */
 export const CREATED_ANNOTATION = "strata.created";
+/**
+ * On an image's index entry: the ID (config digest) of the image it was built on, as the legacy
+ * builder's Parent. `images` hides an untagged image that is some image's parent (unless -a).
+ */
+export const PARENT_ANNOTATION = "strata.image.parent";
 
 export const emptyIndex = (): Index => ({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] });
 

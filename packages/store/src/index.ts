@@ -3,7 +3,7 @@ export { openStore, defaultStoreRoot, type Store } from "./store.js";
 export { LocalContentStore } from "./content-store.js";
 export { IndexImageStore, normalizeTag, removeManifest } from "./image-store.js";
 export { withStoreLock } from "./lock.js";
-export { readIndex, CREATED_ANNOTATION } from "./index-file.js";
+export { readIndex, CREATED_ANNOTATION, PARENT_ANNOTATION } from "./index-file.js";
 export { writeImage, writeManifest, readImage, imageIdOf, type ResolvedImage } from "./image.js";
 export { collectGarbage, withLease } from "./gc.js";
 export { loadArchive, saveArchive, type LoadedImage, type SaveOptions } from "./archives.js";

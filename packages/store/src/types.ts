@@ -49,9 +49,19 @@ export interface ImageRecord {
   created: string;
 }
 
+/** An index entry: a tag, or an image kept without one (`name` undefined). */
+export type ImageEntry = Omit<ImageRecord, "name"> & { name?: string };
+
 export interface ImageStore {
   get(name: string): Promise<ImageRecord>;
+  /** Tags only. */
   list(): Promise<ImageRecord[]>;
+  /** Tags and untagged images, in index order. */
+  listAll(): Promise<ImageEntry[]>;
   put(name: string, target: Descriptor): Promise<void>;
   delete(name: string): Promise<void>;
+  /** Keeps an image with no name (a dangling one: an untagged build, an archive without tags). */
+  putUntagged(target: Descriptor): Promise<void>;
+  /** Removes every entry (tagged or not) for this manifest; returns how many. */
+  deleteManifest(digest: Descriptor["digest"]): Promise<number>;
 }

@@ -1,36 +1,30 @@
-import { familiarName, isNotFound } from "@strata/core";
+import { isNotFound } from "@strata/core";
 import { openStoreOnly, type GlobalOptions } from "../engine.js";
+import { imageSize } from "../image-size.js";
+import { imageInspect } from "../inspect/image.js";
+import { formatEach } from "../list-format.js";
 
-/** `strata inspect`: a JSON array in the shape of `docker image inspect`. */
-export async function inspectCommand(refs: string[], globals: GlobalOptions): Promise<number> {
+/**
+ * `strata inspect`: a JSON array in the shape of `docker image inspect`, or with `-f` a Go
+ * template once per object. Like Docker, prints what it found and exits 1 if any was missing.
+ */
+export async function inspectCommand(refs: string[], opts: { format?: string }, globals: GlobalOptions): Promise<number> {
   const store = await openStoreOnly(globals);
-  const { readImage } = await import("@strata/store");
-  const tags = await store.images.list();
+  const [{ readImage }, { createSnapshotter }] = await Promise.all([import("@strata/store"), import("@strata/layers")]);
+  const entries = await store.images.listAll();
+  const driver = (await createSnapshotter(store.root)).driver;
   const out: unknown[] = [];
   let status = 0;
   for (const ref of refs) {
     try {
       const image = await readImage(store, ref);
-      const c = image.config;
-      out.push({
-        Id: image.configDigest,
-        RepoTags: tags.filter((t) => t.target.digest === image.manifestDesc.digest).map((t) => familiarName(t.name)),
-        RepoDigests: [],
-        Created: c.created,
-        Author: c.author ?? "",
-        Config: c.config,
-        Architecture: c.architecture,
-        Os: c.os,
-        Size: image.manifest.layers.reduce((n, l) => n + l.size, 0),
-        RootFS: { Type: "layers", Layers: c.rootfs.diff_ids },
-        Metadata: { ManifestDigest: image.manifestDesc.digest },
-      });
+      out.push(imageInspect(image, entries, driver, await imageSize(store, image)));
     } catch (e) {
       if (!isNotFound(e)) throw e;
-      process.stderr.write(`Error: No such image: ${ref}\n`);
+      process.stderr.write(`Error: No such object: ${ref}\n`);
       status = 1;
     }
   }
-  process.stdout.write(`${JSON.stringify(out, null, 4)}\n`);
+  if (out.length > 0 || !opts.format) process.stdout.write(formatEach(opts.format, out));
   return status;
 }

@@ -8,3 +8,4 @@ export { decompressed, detectCompression, type Compression } from "./decompress.
 export type { Change } from "./change.js";
 export type { FileMeta, FileType } from "./file-meta.js";
 export type { LayerContentStore, LayerContentWriter } from "./content.js";
+export { layerDiffSize } from "./layer-size.js";
