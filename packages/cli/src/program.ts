@@ -1,5 +1,6 @@
 import { Command, Option } from "commander";
 import type { GlobalOptions } from "./engine.js";
+import { registerContainers } from "./program-containers.js";
 
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -71,11 +72,13 @@ export function createProgram(): Command {
 
   program
     .command("inspect")
-    .description("Show image details as JSON")
-    .argument("<image...>")
+    .description("Show container or image details as JSON (a name is looked up as a container first)")
+    .argument("<name...>")
     .option("-f, --format <template>", "a Go template, once per object")
-    .action(async (images: string[], opts: { format?: string }) => {
-      process.exitCode = await (await import("./commands/inspect.js")).inspectCommand(images, opts, globals());
+    .addOption(new Option("--type <type>", "only this kind of object").choices(["container", "image"]))
+    .option("-s, --size", "containers: add SizeRw and SizeRootFs")
+    .action(async (names: string[], opts: { format?: string; type?: string; size?: boolean }) => {
+      process.exitCode = await (await import("./commands/inspect.js")).inspectCommand(names, opts, globals());
     });
 
   program
@@ -123,6 +126,8 @@ export function createProgram(): Command {
     .command("df")
     .description("Show disk usage of images and the build cache")
     .action(async () => (await import("./commands/df.js")).dfCommand(globals()));
+
+  registerContainers(program, globals);
 
   program
     .command("parse")

@@ -3,3 +3,4 @@ export { createRuncRunner, type RuncRunner, type RuncRunnerOptions } from "./run
 export { detectRuntime } from "./runtime.js";
 export { resolveUser, type ResolvedUser } from "./user.js";
 export { DEFAULT_PATH } from "./process-env.js";
+export * from "./containers/index.js";

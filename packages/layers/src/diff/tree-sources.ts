@@ -36,6 +36,12 @@ export async function plainUpper(root: string): Promise<UpperSource> {
 }
 
 const OVERLAY_XATTR = "trusted.overlay.";
+/**
+ * What fuse-overlayfs leaves in an opaque directory besides the `trusted.overlay.opaque` xattr
+ * it also sets: a `.wh..wh..opq` file and a `.wh..opq` whiteout. Neither is a file of the tree
+ * (a layer tar could not even name them as files).
+ */
+const FUSE_OPAQUE_MARKERS = new Set([".wh..wh..opq", ".wh..opq"]);
 const isY = (v: Buffer | undefined): boolean => v !== undefined && v.length === 1 && v[0] === 0x79;
 
 /**
@@ -52,6 +58,7 @@ export async function overlayUpper(upperdir: string): Promise<{ source: UpperSou
       const entries: UpperEntry[] = [];
       const whiteouts = new Set<string>();
       for (const e of all) {
+        if (FUSE_OPAQUE_MARKERS.has(e.name)) continue;
         if (isWhiteoutDevice(e.meta)) {
           if (!complete) whiteouts.add(e.name);
           continue;

@@ -5,10 +5,11 @@ export const NO_XATTRS: Xattrs = new Map();
 
 /**
  * The xattrs a layer carries: file capabilities and user attributes. `trusted.*` (overlay's
- * own bookkeeping) and `security.selinux` (host labels) never go into a layer.
+ * own bookkeeping), `user.fuseoverlayfs.*` (fuse-overlayfs's) and `security.selinux` (host
+ * labels) never go into a layer.
  */
 export function isLayerXattr(name: string): boolean {
-  return name === "security.capability" || name.startsWith("user.");
+  return name === "security.capability" || (name.startsWith("user.") && !name.startsWith("user.fuseoverlayfs."));
 }
 
 /** The layer xattrs among all of a file's xattrs. */

@@ -32,6 +32,7 @@ export async function mountAll(mounts: readonly Mount[], target: string): Promis
 }
 
 async function mountOne(m: Mount, target: string): Promise<void> {
+  if (m.type === "fuse-overlayfs") return mountFuseOverlay(m, target);
   let options = [...m.options];
   let cwd: string | undefined;
   if (m.type === "overlay" && options.join(",").length > MAX_OPTIONS_BYTES) {
@@ -62,6 +63,28 @@ async function mountOne(m: Mount, target: string): Promise<void> {
       cause: e,
       detail: { source: m.source, options: m.options },
       hint: process.getuid?.() === 0 ? undefined : "mounting needs root; use the native snapshotter",
+    });
+  }
+}
+
+/**
+ * fuse-overlayfs (the native snapshotter's thin layers): a FUSE daemon that forks into the
+ * background and serves the mount until it is unmounted, which umount2(2) does as for any
+ * other mount. `allow_other` lets the container's non-root users in (FUSE admits only the
+ * mounting user otherwise); the kernel checks permissions as on any filesystem.
+ */
+async function mountFuseOverlay(m: Mount, target: string): Promise<void> {
+  const options = [...m.options, "allow_other", "default_permissions"].join(",");
+  try {
+    await runChecked("fuse-overlayfs", ["-o", options, target]);
+  } catch (e) {
+    const missing = (e as { code?: string }).code === "ENOENT";
+    throw new StrataError(missing ? "UNAVAILABLE" : "INTERNAL", `mount fuse-overlayfs on ${target}: ${errorMessage(e)}`, {
+      cause: e,
+      detail: { options: m.options },
+      hint: missing
+        ? "the native snapshotter's thin layers need fuse-overlayfs: apt-get install fuse-overlayfs"
+        : "fuse-overlayfs needs /dev/fuse (modprobe fuse) and root",
     });
   }
 }

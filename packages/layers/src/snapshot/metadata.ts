@@ -88,11 +88,16 @@ export function toInfo(name: string, rec: SnapshotRecord): SnapshotInfo {
 
 /** Directory ids of `key` and its ancestors, nearest first. */
 export function chainIds(doc: MetadataDocument, key: string): string[] {
-  const ids: string[] = [];
+  return chainRecords(doc, key).map((r) => r.id);
+}
+
+/** The records of `key` and its ancestors, nearest first. */
+export function chainRecords(doc: MetadataDocument, key: string): SnapshotRecord[] {
+  const records: SnapshotRecord[] = [];
   for (let k: string | undefined = key; k !== undefined; k = doc.snapshots[k]?.parent) {
-    ids.push(getRecord(doc, k).id);
+    records.push(getRecord(doc, k));
   }
-  return ids;
+  return records;
 }
 
 export function hasChildren(doc: MetadataDocument, key: string): boolean {

@@ -35,14 +35,25 @@ export const overlayDriver: SnapshotDriver = {
     if (kind === "active") await mkdir(path.join(dir, "work"), { mode: 0o700 });
   },
 
-  mounts: overlayMounts,
+  mounts: (layout, rec, chain) => overlayMounts(layout, rec, chain.map((r) => r.id)),
+
+  layerDirs: (layout, chain) => chain.map((r) => layout.fsDir(r.id)),
 
   // The upper dir holds exactly this snapshot's changes (including whiteouts), nothing of its parents.
   usage: (ownFs) => diskUsage(ownFs),
 };
 
-/** containerd's shape: bind when no overlay is needed, else one overlay mount, layers nearest first. */
-export function overlayMounts(layout: SnapshotLayout, rec: SnapshotRecord, chain: readonly string[]): Mount[] {
+/**
+ * containerd's shape: bind when no overlay is needed, else one overlay mount, layers nearest
+ * first. `chain` is the snapshot's directory id followed by its ancestors'. `type` is the
+ * overlay implementation: the kernel's, or fuse-overlayfs (same options and on-disk format).
+ */
+export function overlayMounts(
+  layout: SnapshotLayout,
+  rec: SnapshotRecord,
+  chain: readonly string[],
+  type: "overlay" | "fuse-overlayfs" = "overlay",
+): Mount[] {
   const [own, ...parents] = chain as [string, ...string[]];
   if (parents.length === 0) {
     return [{ type: "bind", source: layout.fsDir(own), options: ["rbind", rec.kind === "view" ? "ro" : "rw"] }];
@@ -55,8 +66,8 @@ export function overlayMounts(layout: SnapshotLayout, rec: SnapshotRecord, chain
   }
   return [
     {
-      type: "overlay",
-      source: "overlay",
+      type,
+      source: type,
       options: [`workdir=${layout.workDir(own)}`, `upperdir=${layout.fsDir(own)}`, lowerdir],
     },
   ];

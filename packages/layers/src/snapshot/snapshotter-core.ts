@@ -4,22 +4,32 @@ import path from "node:path";
 import { StrataError, errnoCode, type Mount } from "@strata/core";
 import type { SnapshotInfo, Snapshotter, Usage } from "../types.js";
 import { SnapshotLayout, TEMP_PREFIX } from "./layout.js";
-import { MetadataStore, chainIds, getRecord, hasChildren, toInfo, type SnapshotRecord } from "./metadata.js";
+import { MetadataStore, chainRecords, getRecord, hasChildren, toInfo, type SnapshotRecord } from "./metadata.js";
 import { removeOrphans } from "./orphans.js";
 import { teardownsDone } from "../mount/teardown.js";
 
 /** What differs between drivers; everything else (metadata, lifecycle, errors) is shared. */
 export interface SnapshotDriver {
   readonly name: "overlay" | "native";
-  /** Fills a new snapshot directory (not yet visible to anyone). Runs outside the metadata lock. */
-  populate(dir: string, kind: "active" | "view", parentFs: string | undefined): Promise<void>;
-  /** Mounts of an active or view snapshot; `chain` is its directory id followed by its ancestors', nearest first. */
-  mounts(layout: SnapshotLayout, rec: SnapshotRecord, chain: readonly string[]): Mount[];
+  /**
+   * Fills a new snapshot directory (not yet visible to anyone). Runs outside the metadata lock.
+   * `labels` are the new snapshot's, `parent` its parent's record and files.
+   */
+  populate(dir: string, kind: "active" | "view", parent: ParentSnapshot | undefined, labels: Readonly<Record<string, string>>): Promise<void>;
+  /** Mounts of an active or view snapshot; `chain` is its record followed by its ancestors', nearest first. */
+  mounts(layout: SnapshotLayout, rec: SnapshotRecord, chain: readonly SnapshotRecord[]): Mount[];
+  /** The directories a committed snapshot's files are in, nearest first (see Snapshotter.layerDirs). */
+  layerDirs(layout: SnapshotLayout, chain: readonly SnapshotRecord[]): string[];
   /** Bytes and inodes the snapshot holds itself, parents excluded. */
-  usage(ownFs: string, parentFs: string | undefined): Promise<Usage>;
+  usage(ownFs: string, parentFs: string | undefined, rec: SnapshotRecord): Promise<Usage>;
 }
 
 type Labels = { labels?: Record<string, string> };
+
+export interface ParentSnapshot {
+  fs: string;
+  labels: Readonly<Record<string, string>>;
+}
 
 export async function createSnapshotterWith(root: string, driver: SnapshotDriver): Promise<Snapshotter> {
   const layout = new SnapshotLayout(root);
@@ -31,14 +41,16 @@ export async function createSnapshotterWith(root: string, driver: SnapshotDriver
     checkKey(key);
     const before = await store.read();
     if (before.snapshots[key]) throw alreadyExists(key);
-    const parentId = parent === undefined ? undefined : committedParent(before.snapshots, parent).id;
+    const parentRec = parent === undefined ? undefined : committedParent(before.snapshots, parent);
+    const parentId = parentRec?.id;
 
     const tmp = path.join(layout.snapshotsDir, `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString("hex")}`);
     inFlight.add(tmp);
     let placed = false;
     try {
       await mkdir(tmp);
-      await driver.populate(tmp, kind, parentId === undefined ? undefined : layout.fsDir(parentId));
+      const parentSnapshot = parentRec && { fs: layout.fsDir(parentRec.id), labels: parentRec.labels };
+      await driver.populate(tmp, kind, parentSnapshot, { ...opts.labels });
       return await store.update(async (doc) => {
         if (doc.snapshots[key]) throw alreadyExists(key);
         if (parent !== undefined && committedParent(doc.snapshots, parent).id !== parentId) {
@@ -54,7 +66,7 @@ export async function createSnapshotterWith(root: string, driver: SnapshotDriver
         const rec: SnapshotRecord = { id, kind, labels: { ...opts.labels }, created: now, updated: now };
         if (parent !== undefined) rec.parent = parent;
         doc.snapshots[key] = rec;
-        return driver.mounts(layout, rec, chainIds(doc, key));
+        return driver.mounts(layout, rec, chainRecords(doc, key));
       });
     } finally {
       inFlight.delete(tmp);
@@ -76,7 +88,7 @@ export async function createSnapshotterWith(root: string, driver: SnapshotDriver
           hint: "use view(key, parent) to read a committed snapshot",
         });
       }
-      return driver.mounts(layout, rec, chainIds(doc, key));
+      return driver.mounts(layout, rec, chainRecords(doc, key));
     },
 
     async commit(name, key, opts = {}) {
@@ -119,14 +131,14 @@ export async function createSnapshotterWith(root: string, driver: SnapshotDriver
       if (rec.kind !== "committed") {
         throw new StrataError("FAILED_PRECONDITION", `snapshot ${JSON.stringify(key)}: is ${rec.kind}, only committed snapshots have layer dirs`);
       }
-      return driver.name === "overlay" ? chainIds(doc, key).map((id) => layout.fsDir(id)) : [layout.fsDir(rec.id)];
+      return driver.layerDirs(layout, chainRecords(doc, key));
     },
 
     async usage(key) {
       const doc = await store.read();
       const rec = getRecord(doc, key);
       const parentFs = rec.parent === undefined ? undefined : layout.fsDir(getRecord(doc, rec.parent).id);
-      return driver.usage(layout.fsDir(rec.id), parentFs);
+      return driver.usage(layout.fsDir(rec.id), parentFs, rec);
     },
 
     async walk(fn: (info: SnapshotInfo) => void | Promise<void>) {

@@ -1,0 +1,16 @@
+export { ContainerService, isActive, type ContainerServiceOptions, type StartOptions } from "./service.js";
+export { ContainerRecords, noSuchContainer } from "./records.js";
+export { ContainerLayout, isContainerId } from "./layout.js";
+export { validateName } from "./names.js";
+export { mergeEnv, validSignal, type CreateOptions } from "./create.js";
+export { parsePortSpec, formatBinding } from "./ports.js";
+export { CreateFailed } from "./conmon.js";
+export { ExecFailed, type ExecOptions } from "./exec.js";
+export { DEFAULT_DETACH_KEYS, type AttachSession } from "./attach.js";
+export { readLog, LogParser, type LogLine } from "./logs.js";
+export { CONTAINER_LABEL, INIT_LABEL, initLayerName, layerDirsOf } from "./writable-layer.js";
+export { resolveStrict } from "./copy.js";
+export type { PathChange } from "./changes.js";
+export type { CommitOptions } from "./commit.js";
+export type * from "./types.js";
+export { ZERO_TIME } from "./types.js";

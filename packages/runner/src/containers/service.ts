@@ -1,0 +1,595 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname as osHostname } from "node:os";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { StrataError, isNotFound, processAlive, randomHex, type Descriptor, type Digest, type Manifest, type Mount } from "@strata/core";
+import type { Writable, Readable } from "node:stream";
+import { withMounted, type Applier, type Differ, type Snapshotter } from "@strata/layers";
+import type { Store } from "@strata/store";
+import { detectRuntime } from "../runtime.js";
+import type { OciMount } from "../oci-spec.js";
+import { attach, type AttachOptions, type AttachSession } from "./attach.js";
+import { containerChanges, writableLayerSize, type PathChange } from "./changes.js";
+import { commitContainer, type CommitOptions } from "./commit.js";
+import { copyFromContainer, copyToContainer } from "./copy.js";
+import { execInContainer, type ExecOptions } from "./exec.js";
+import { exportFilesystem } from "./export.js";
+import { topOf } from "./top.js";
+import { releaseMounts, setUpBundle } from "./bundle-setup.js";
+import { CreateFailed, findConmon, launchConmon } from "./conmon.js";
+import { buildRecord, signalNumber, validSignal, type CreateOptions } from "./create.js";
+import { monitorView } from "./monitor-state.js";
+import { ContainerRecords } from "./records.js";
+import { ContainerRunc } from "./runc.js";
+import { startPortProxy } from "./ports.js";
+import { ZERO_TIME, type ContainerRecord } from "./types.js";
+import { ensureWritableLayer, layerDirsOf } from "./writable-layer.js";
+
+export interface ContainerServiceOptions {
+  /** The store root (containers live in `<root>/containers`). */
+  root: string;
+  store: Store;
+  /** Opened on first need: creating or listing containers never touches snapshots. */
+  snapshotter: () => Promise<Snapshotter>;
+  applier: Applier;
+  /** Writes `commit`'s layer. */
+  differ?: Differ;
+  /** The command conmon runs when a container exits; strata's `container cleanup ID`. */
+  cleanupCommand: (id: string) => string[];
+  /** Path of runc; found on PATH when omitted. */
+  runtime?: string;
+  /** Seconds conmon waits before running the cleanup command (default 1). */
+  exitDelay?: number;
+  /** Mounts for volumes and binds (issue 14), in runc's shape; none by default. */
+  volumeMounts?: (rec: ContainerRecord, rootPath: string) => Promise<OciMount[]>;
+  /** Removes a removed container's anonymous volumes (`rm -v`, `--rm`). */
+  removeVolumes?: (rec: ContainerRecord) => Promise<void>;
+  /** Called once a container is created, before its record is written (volumes are created here). */
+  prepareMounts?: (rec: ContainerRecord, o: CreateOptions) => Promise<void>;
+}
+
+export interface StartOptions {
+  /** Attach to the output (and stdin) before the container starts. */
+  attach?: Omit<AttachOptions, "bundle">;
+}
+
+/**
+ * Containers without a daemon: each one's record is a file, its processes are watched by its own
+ * conmon (which outlives this CLI), and every command first brings records of containers whose
+ * monitor is gone up to date (`refresh`). Commands that change a container hold its lock.
+ */
+export class ContainerService {
+  readonly records: ContainerRecords;
+  readonly #o: ContainerServiceOptions;
+  #runc: Promise<ContainerRunc> | undefined;
+  #snapshotter: Promise<Snapshotter> | undefined;
+
+  constructor(o: ContainerServiceOptions) {
+    this.#o = o;
+    this.records = new ContainerRecords(o.root);
+  }
+
+  get layout() {
+    return this.records.layout;
+  }
+
+  get store(): Store {
+    return this.#o.store;
+  }
+
+  snapshotter(): Promise<Snapshotter> {
+    this.#snapshotter ??= this.#o.snapshotter();
+    return this.#snapshotter;
+  }
+
+  runc(): Promise<ContainerRunc> {
+    this.#runc ??= detectRuntime(this.#o.runtime).then((bin) => new ContainerRunc(bin, this.layout.runcRoot));
+    return this.#runc;
+  }
+
+  // ---- create ------------------------------------------------------------------------------
+
+  async create(o: CreateOptions, driver: string): Promise<ContainerRecord> {
+    const id = randomHex(32);
+    const names = this.records.names;
+    let name: string;
+    if (o.name !== undefined) {
+      name = o.name;
+      names.reserve(name, id);
+    } else {
+      name = names.reserveGenerated(id);
+    }
+    try {
+      const rec = buildRecord(id, name, o, driver, osHostname());
+      await this.#o.prepareMounts?.(rec, o);
+      await this.records.create(rec);
+      return rec;
+    } catch (e) {
+      names.release(name, id);
+      throw e;
+    }
+  }
+
+  // ---- reading -----------------------------------------------------------------------------
+
+  /** The record of `ref` (ID, name or ID prefix), brought up to date. */
+  async get(ref: string): Promise<ContainerRecord> {
+    const rec = this.records.resolve(ref);
+    return (await this.refresh(rec)) ?? this.records.resolve(ref);
+  }
+
+  async list(): Promise<ContainerRecord[]> {
+    const out: ContainerRecord[] = [];
+    for (const rec of this.records.list()) {
+      const fresh = await this.refresh(rec);
+      if (fresh) out.push(fresh);
+    }
+    return out;
+  }
+
+  /**
+   * Brings a running or paused container's record up to date with its monitor: an exit file means
+   * it exited; a monitor that is gone means it is stopped for good (what is left of it killed).
+   * Undefined when the container was removed meanwhile (`--rm`).
+   */
+  async refresh(rec: ContainerRecord): Promise<ContainerRecord | undefined> {
+    if (!isActive(rec) || monitorView(this.layout, rec).kind === "alive") return rec;
+    return this.#locked(rec.id, (cur) => this.#finishLocked(cur)).catch((e: unknown) => {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    });
+  }
+
+  // ---- start, attach -----------------------------------------------------------------------
+
+  /** Starts a created or exited container; `{ alreadyRunning }` when it runs already (Docker: no error). */
+  async start(ref: string, opts: StartOptions = {}): Promise<{ rec: ContainerRecord; session?: AttachSession; alreadyRunning: boolean }> {
+    const target = this.records.resolve(ref);
+    return this.#locked(target.id, async (cur) => {
+      let rec = (await this.#finishLocked(cur)) ?? this.records.get(cur.id);
+      if (rec.state.status === "paused") {
+        throw new StrataError("FAILED_PRECONDITION", "cannot start a paused container, try unpause instead");
+      }
+      if (rec.state.status === "running") return { rec, alreadyRunning: true };
+      const session = await this.#startLocked(rec, opts);
+      rec = this.records.get(rec.id);
+      return { rec, session, alreadyRunning: false };
+    });
+  }
+
+  async #startLocked(rec: ContainerRecord, opts: StartOptions): Promise<AttachSession | undefined> {
+    const layout = this.layout;
+    const [runc, conmon, snapshotter] = await Promise.all([this.runc(), findConmon(), this.snapshotter()]);
+    const mounts = await ensureWritableLayer(rec, {
+      snapshotter,
+      applier: this.#o.applier,
+      imageLayers: () => this.#imageLayers(rec),
+    });
+    await this.records.write(rec); // the layer is recorded before anything can fail on it
+    const dir = layout.runtime(rec.id);
+    let session: AttachSession | undefined;
+    let proxyPid: number | undefined;
+    try {
+      await setUpBundle(layout, rec, mounts, (root) => this.#o.volumeMounts?.(rec, root) ?? Promise.resolve([]));
+      writeFileSync(layout.activeMarker(rec.id), "");
+      const { pid } = await launchConmon({
+        conmon,
+        runc: runc.binary,
+        runcRoot: runc.stateRoot,
+        id: rec.id,
+        name: rec.name,
+        bundle: dir,
+        logPath: layout.log(rec.id),
+        persistDir: dir,
+        pidFile: path.join(dir, "pidfile"),
+        conmonPidFile: layout.conmonPidFile(rec.id),
+        terminal: rec.config.Tty,
+        stdin: rec.config.OpenStdin,
+        exitCommand: this.#exitCommand(rec.id),
+        exitDelay: this.#o.exitDelay ?? 1,
+        errorLog: path.join(dir, "conmon.err"),
+      });
+      const monitorPid = Number.parseInt(readFileSync(layout.conmonPidFile(rec.id), "utf8"), 10);
+      let ports = rec.hostConfig.PortBindings;
+      if (ports.length > 0) {
+        const proxy = await startPortProxy(pid, ports);
+        proxyPid = proxy.proxyPid;
+        ports = proxy.bound;
+      }
+      if (opts.attach) session = await attach({ ...opts.attach, bundle: dir });
+      rec.state = {
+        status: "running",
+        pid,
+        exitCode: 0,
+        error: "",
+        startedAt: new Date().toISOString(),
+        finishedAt: ZERO_TIME,
+        oomKilled: false,
+        monitorPid,
+        ...(proxyPid !== undefined ? { proxyPids: [proxyPid] } : {}),
+      };
+      rec.ports = ports;
+      await this.records.write(rec);
+      await runc.start(rec.id);
+      return session;
+    } catch (e) {
+      session?.close();
+      if (proxyPid !== undefined) killQuietly(proxyPid);
+      await this.#cleanupRuntime(rec);
+      if (e instanceof CreateFailed) {
+        rec.state = { ...rec.state, status: rec.state.status === "running" ? "exited" : rec.state.status, exitCode: e.exitStatus, error: e.message, pid: 0 };
+      } else {
+        rec.state = { ...rec.state, status: rec.state.status === "running" ? "exited" : rec.state.status, pid: 0, error: e instanceof Error ? e.message : String(e) };
+      }
+      delete rec.state.monitorPid;
+      delete rec.state.proxyPids;
+      await this.records.write(rec);
+      throw e;
+    }
+  }
+
+  /** Connects to a running container's output (and stdin when it was started with -i). */
+  async attach(ref: string, opts: Omit<AttachOptions, "bundle">): Promise<{ rec: ContainerRecord; session: AttachSession }> {
+    const rec = await this.get(ref);
+    if (rec.state.status !== "running") {
+      throw new StrataError("FAILED_PRECONDITION", "You cannot attach to a stopped container, start it first");
+    }
+    const session = await attach({ ...opts, stdin: opts.stdin && rec.config.OpenStdin, bundle: this.layout.runtime(rec.id) });
+    return { rec, session };
+  }
+
+  /** Resizes a running container's terminal (conmon's ctl fifo: type 1 = resize). */
+  resize(rec: ContainerRecord, rows: number, cols: number): void {
+    const ctl = path.join(this.layout.runtime(rec.id), "ctl");
+    try {
+      writeFileSync(ctl, `1 ${rows} ${cols}\n`, { flag: "a" });
+    } catch {
+      // the container is gone
+    }
+  }
+
+  // ---- waiting, stopping -------------------------------------------------------------------
+
+  /**
+   * Waits until the container is no longer running. Returns its exit code (read before an --rm
+   * container is removed) and its record (undefined once removed).
+   */
+  async wait(ref: string, signal?: AbortSignal): Promise<{ exitCode: number; rec?: ContainerRecord }> {
+    const id = this.records.resolve(ref).id;
+    for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+      const rec = this.records.read(id);
+      if (!rec) return { exitCode: 0 };
+      if (!isActive(rec)) return { exitCode: rec.state.exitCode, rec };
+      const view = monitorView(this.layout, rec);
+      if (view.kind !== "alive") {
+        const exitCode = view.kind === "exited" ? view.exitCode : processAlive(rec.state.pid) ? 137 : 255;
+        const fresh = await this.refresh(rec);
+        return { exitCode: fresh?.state.exitCode ?? exitCode, rec: fresh };
+      }
+      if (signal?.aborted) throw new StrataError("CANCELED", "wait was interrupted");
+      await sleep(delay);
+    }
+  }
+
+  /**
+   * Docker's stop: the stop signal, then SIGKILL once `timeoutSeconds` have passed (default: the
+   * container's --stop-timeout, else 10). A container that is not running is left as it is.
+   */
+  async stop(ref: string, timeoutSeconds?: number): Promise<ContainerRecord> {
+    const target = this.records.resolve(ref);
+    return this.#locked(target.id, async (cur) => {
+      const rec = (await this.#finishLocked(cur)) ?? this.records.get(cur.id);
+      if (!isActive(rec)) return rec;
+      const runc = await this.runc();
+      if (rec.state.status === "paused") await runc.resume(rec.id).catch(() => {});
+      const timeout = timeoutSeconds ?? rec.config.StopTimeout ?? 10;
+      await runc.signal(rec.id, rec.stopSignal.replace(/^SIG/, ""));
+      if (!(await this.#exitWithin(rec, timeout * 1000))) {
+        await runc.signal(rec.id, "KILL");
+        await this.#exitWithin(rec, 10_000);
+      }
+      return (await this.#finishLocked(rec)) ?? rec;
+    });
+  }
+
+  /** Sends a signal (default SIGKILL) to a running container's init. */
+  async kill(ref: string, signal = "KILL"): Promise<ContainerRecord> {
+    const rec = await this.get(ref);
+    const sig = validSignal(signal);
+    if (rec.state.status !== "running" && rec.state.status !== "paused") {
+      throw new StrataError("FAILED_PRECONDITION", `Cannot kill container: ${ref}: Container ${rec.id} is not running`);
+    }
+    const runc = await this.runc();
+    if (!(await runc.signal(rec.id, sig.replace(/^SIG/, "")))) {
+      throw new StrataError("FAILED_PRECONDITION", `Cannot kill container: ${ref}: Container ${rec.id} is not running`);
+    }
+    if (signalNumber(sig) === 9) await this.#exitWithin(rec, 5000);
+    return (await this.refresh(rec)) ?? rec;
+  }
+
+  async restart(ref: string, timeoutSeconds?: number): Promise<ContainerRecord> {
+    await this.stop(ref, timeoutSeconds);
+    return (await this.start(ref)).rec;
+  }
+
+  async pause(ref: string): Promise<ContainerRecord> {
+    const target = this.records.resolve(ref);
+    return this.#locked(target.id, async (cur) => {
+      const rec = (await this.#finishLocked(cur)) ?? this.records.get(cur.id);
+      if (rec.state.status === "paused") throw new StrataError("FAILED_PRECONDITION", `Container ${rec.id} is already paused`);
+      if (rec.state.status !== "running") throw new StrataError("FAILED_PRECONDITION", `Container ${rec.id} is not running`);
+      await (await this.runc()).pause(rec.id);
+      rec.state = { ...rec.state, status: "paused" };
+      await this.records.write(rec);
+      return rec;
+    });
+  }
+
+  async unpause(ref: string): Promise<ContainerRecord> {
+    const target = this.records.resolve(ref);
+    return this.#locked(target.id, async (cur) => {
+      const rec = (await this.#finishLocked(cur)) ?? this.records.get(cur.id);
+      if (rec.state.status !== "paused") throw new StrataError("FAILED_PRECONDITION", `Container ${rec.id} is not paused`);
+      await (await this.runc()).resume(rec.id);
+      rec.state = { ...rec.state, status: "running" };
+      await this.records.write(rec);
+      return rec;
+    });
+  }
+
+  // ---- removal -----------------------------------------------------------------------------
+
+  /** Docker's rm: a running container only with `force` (killed first); `volumes` also drops its anonymous volumes. */
+  async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<ContainerRecord> {
+    const target = this.records.resolve(ref);
+    return this.#locked(target.id, async (cur) => {
+      let rec = (await this.#finishLocked(cur)) ?? this.records.read(cur.id);
+      if (!rec) return cur;
+      if (isActive(rec)) {
+        if (!opts.force) {
+          throw new StrataError(
+            "FAILED_PRECONDITION",
+            `You cannot remove a ${rec.state.status} container ${rec.id}. Stop the container before attempting removal or force remove`,
+          );
+        }
+        const runc = await this.runc();
+        if (rec.state.status === "paused") await runc.resume(rec.id).catch(() => {});
+        await runc.signal(rec.id, "KILL");
+        await this.#exitWithin(rec, 10_000);
+        rec = { ...rec, hostConfig: { ...rec.hostConfig, AutoRemove: false } };
+        rec = (await this.#finishLocked(rec)) ?? rec;
+      }
+      await this.#removeLocked(rec, opts.volumes ?? false);
+      return rec;
+    });
+  }
+
+  async rename(ref: string, newName: string): Promise<ContainerRecord> {
+    const target = this.records.resolve(ref);
+    return this.#locked(target.id, async (rec) => {
+      if (rec.name === newName) {
+        throw new StrataError("INVALID_ARGUMENT", `Renaming a container with the same name as its current name`);
+      }
+      this.records.names.reserve(newName, rec.id);
+      const old = rec.name;
+      rec.name = newName;
+      try {
+        await this.records.write(rec);
+      } catch (e) {
+        this.records.names.release(newName, rec.id);
+        throw e;
+      }
+      this.records.names.release(old, rec.id);
+      return rec;
+    });
+  }
+
+  /** conmon's exit command: record the exit, release the mounts, remove an --rm container. */
+  async cleanup(id: string): Promise<void> {
+    if (!this.records.read(id)) return;
+    await this.#locked(id, (cur) => this.#finishLocked(cur)).catch((e: unknown) => {
+      if (!isNotFound(e)) throw e;
+    });
+  }
+
+  // ---- the filesystem ----------------------------------------------------------------------
+
+  /** The writable layer's mounts, or undefined while it has not been prepared (a created container). */
+  async layerMounts(rec: ContainerRecord): Promise<Mount[] | undefined> {
+    if (rec.layer === undefined) return undefined;
+    return (await this.snapshotter()).mounts(rec.layer);
+  }
+
+  /** The writable layer's own bytes (Docker's SizeRw), read from its upper directory alone. */
+  async size(rec: ContainerRecord): Promise<number> {
+    const mounts = await this.layerMounts(rec).catch((e: unknown) => {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    });
+    return mounts ? writableLayerSize(layerDirsOf(mounts).upper) : 0;
+  }
+
+  /** `docker diff`. */
+  async changes(ref: string): Promise<PathChange[]> {
+    const rec = await this.get(ref);
+    const mounts = await this.layerMounts(rec);
+    return mounts ? containerChanges(mounts) : [];
+  }
+
+  /** `docker commit`: pauses a running container for the time of the diff unless `pause` is false. */
+  async commit(ref: string, o: CommitOptions & { pause?: boolean }) {
+    if (!this.#o.differ) throw new StrataError("INTERNAL", "commit needs a differ");
+    const rec = await this.get(ref);
+    const mounts = await this.layerMounts(rec);
+    const pause = (o.pause ?? true) && rec.state.status === "running";
+    const runc = pause ? await this.runc() : undefined;
+    if (pause) await runc!.pause(rec.id);
+    try {
+      return await commitContainer(this.#o.store, this.#o.differ, rec, mounts, o);
+    } finally {
+      if (pause) await runc!.resume(rec.id).catch(() => {});
+    }
+  }
+
+  /** `docker export`: the flattened filesystem as a tar. */
+  async export(ref: string, out: Writable): Promise<void> {
+    const rec = await this.get(ref);
+    if (rec.state.status === "running" || rec.state.status === "paused") {
+      return exportFilesystem({ root: this.layout.rootfs(rec.id) }, out);
+    }
+    const mounts = await this.#preparedMounts(rec);
+    await exportFilesystem({ mounts }, out);
+  }
+
+  /** `docker cp CONTAINER:SRC DEST`. */
+  async copyFrom(ref: string, src: string, dest: string, opts: { followLink?: boolean; stdout?: Writable } = {}): Promise<void> {
+    await this.#withRootView(ref, (root) => copyFromContainer(root, src, dest, opts));
+  }
+
+  /** `docker cp SRC CONTAINER:DEST`. */
+  async copyTo(ref: string, src: string, dest: string, opts: { stdin?: Readable } = {}): Promise<void> {
+    await this.#withRootView(ref, (root) => copyToContainer(root, src, dest, opts));
+  }
+
+  async exec(ref: string, o: ExecOptions) {
+    const rec = await this.get(ref);
+    return execInContainer(await this.runc(), this.layout, rec, o);
+  }
+
+  async top(ref: string, psArgs: readonly string[]) {
+    const rec = await this.get(ref);
+    if (rec.state.status !== "running" && rec.state.status !== "paused") {
+      throw new StrataError("FAILED_PRECONDITION", `Container ${rec.id} is not running`);
+    }
+    return topOf(await (await this.runc()).pids(rec.id), psArgs);
+  }
+
+  /**
+   * Runs `fn` on a directory showing the container's filesystem as it sees it: a running
+   * container's own root (/proc/PID/root, its mounts included); otherwise its writable layer,
+   * mounted for the time of `fn` with the container locked against a start.
+   */
+  async #withRootView<T>(ref: string, fn: (root: string) => Promise<T>): Promise<T> {
+    const rec = await this.get(ref);
+    if (rec.state.status === "running" || rec.state.status === "paused") return fn(`/proc/${rec.state.pid}/root`);
+    return this.#locked(rec.id, async (cur) => {
+      if (isActive(cur)) return fn(`/proc/${cur.state.pid}/root`);
+      return withMounted(await this.#preparedMounts(cur), fn);
+    });
+  }
+
+  /** The writable layer's mounts, preparing it when the container never had one. */
+  async #preparedMounts(rec: ContainerRecord): Promise<Mount[]> {
+    const existing = await this.layerMounts(rec);
+    if (existing) return existing;
+    const mounts = await ensureWritableLayer(rec, { snapshotter: await this.snapshotter(), applier: this.#o.applier, imageLayers: () => this.#imageLayers(rec) });
+    await this.records.write(rec);
+    return mounts;
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  #locked<T>(id: string, fn: (rec: ContainerRecord) => Promise<T>): Promise<T> {
+    return this.records.locked(id, fn);
+  }
+
+  /**
+   * With the lock held: if the container's monitor says it has ended (or the monitor is gone),
+   * record how, release its runtime (mounts, runc state, proxies) and, for --rm, remove it.
+   * Returns the current record, undefined when removed.
+   */
+  async #finishLocked(rec: ContainerRecord): Promise<ContainerRecord | undefined> {
+    if (!isActive(rec)) {
+      if (rec.hostConfig.AutoRemove && rec.state.status === "exited") {
+        await this.#removeLocked(rec, true);
+        return undefined;
+      }
+      return rec;
+    }
+    const view = monitorView(this.layout, rec);
+    if (view.kind === "alive") return rec;
+    let exitCode: number;
+    let finishedAt: string;
+    let error = "";
+    if (view.kind === "exited") {
+      ({ exitCode, finishedAt } = view);
+    } else {
+      // The monitor was killed: nobody records this container's end any more, so end it now.
+      const alive = processAlive(rec.state.pid);
+      exitCode = alive ? 137 : 255;
+      finishedAt = new Date().toISOString();
+      error = `the container's monitor (conmon, pid ${view.monitorPid}) died${alive ? "; the container was killed" : ""}`;
+    }
+    await this.#cleanupRuntime(rec);
+    const { monitorPid: _m, proxyPids: _p, ...state } = rec.state;
+    rec.state = { ...state, status: "exited", pid: 0, exitCode, finishedAt, error };
+    delete rec.ports;
+    if (rec.hostConfig.AutoRemove) {
+      await this.#removeLocked(rec, true);
+      return undefined;
+    }
+    await this.records.write(rec);
+    return rec;
+  }
+
+  /** Kills what is left of the container's processes and releases its mounts and runc state. Idempotent. */
+  async #cleanupRuntime(rec: ContainerRecord): Promise<void> {
+    for (const pid of rec.state.proxyPids ?? []) killQuietly(pid);
+    const dir = this.layout.runtime(rec.id);
+    if (!existsSync(dir)) return;
+    const runc = await this.runc();
+    await runc.remove(rec.id);
+    await releaseMounts(dir);
+    rmSync(this.layout.activeMarker(rec.id), { force: true });
+  }
+
+  async #removeLocked(rec: ContainerRecord, volumes: boolean): Promise<void> {
+    await this.#cleanupRuntime(rec);
+    if (rec.layer !== undefined) {
+      const sn = await this.snapshotter();
+      await sn.remove(rec.layer).catch((e: unknown) => {
+        if (!isNotFound(e)) throw e;
+      });
+    }
+    const dir = this.layout.runtime(rec.id);
+    await releaseMounts(dir);
+    rmSync(dir, { recursive: true, force: true });
+    if (volumes) await this.#o.removeVolumes?.(rec);
+    this.records.removeRecord(rec);
+  }
+
+  async #exitWithin(rec: ContainerRecord, ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    for (let delay = 5; ; delay = Math.min(delay * 2, 50)) {
+      if (monitorView(this.layout, rec).kind !== "alive") return true;
+      if (Date.now() >= deadline) return false;
+      await sleep(Math.min(delay, Math.max(1, deadline - Date.now())));
+    }
+  }
+
+  #exitCommand(id: string): string[] {
+    // A shell checks the marker first: when the CLI that waited on the container already cleaned
+    // up, the exit command costs a shell, not a strata process.
+    return ["/bin/sh", "-c", '[ -e "$1" ] || exit 0; shift; exec "$@"', "sh", this.layout.activeMarker(id), ...this.#o.cleanupCommand(id)];
+  }
+
+  async #imageLayers(rec: ContainerRecord): Promise<{ layers: Descriptor[]; diffIds: Digest[] }> {
+    const { store } = this.#o;
+    const manifest = await store.content.readJSON<Manifest>(rec.imageManifest).catch((e: unknown) => {
+      if (!isNotFound(e)) throw e;
+      throw new StrataError("NOT_FOUND", `container ${rec.name}: its image ${rec.imageId} is no longer in the store`);
+    });
+    const config = await store.content.readJSON<{ rootfs: { diff_ids: Digest[] } }>(manifest.config.digest);
+    return { layers: manifest.layers, diffIds: config.rootfs.diff_ids };
+  }
+}
+
+export const isActive = (rec: ContainerRecord): boolean => rec.state.status === "running" || rec.state.status === "paused";
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // gone already
+  }
+}
