@@ -6,7 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(runc busybox-static attr pigz zstd xz-utils bzip2 util-linux)
+# conmon monitors detached containers, fuse-overlayfs gives the native snapshotter thin writable
+# layers, tini is `run --init`, procps's ps is `strata top`.
+packages=(runc busybox-static attr pigz zstd xz-utils bzip2 util-linux conmon fuse-overlayfs tini procps)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(docker.io skopeo umoci docker-registry hyperfine time libcap2-bin iproute2)
 fi

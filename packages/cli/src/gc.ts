@@ -1,16 +1,18 @@
-import { chainIds, isNotFound, type Digest } from "@strata/core";
+import { chainIds, isNotFound, type Digest, type Manifest } from "@strata/core";
 import type { CacheStore } from "@strata/cache";
 import type { Snapshotter } from "@strata/layers";
 import type { Store } from "@strata/store";
 
 /**
- * Removes what neither a tagged image nor a cache record uses: blobs, then committed
- * snapshots (children before parents). Cache records keep their layer blobs and snapshots.
+ * Removes what neither a tagged image, a cache record nor a container uses: blobs, then committed
+ * snapshots (children before parents). Cache records keep their layer blobs and snapshots; a
+ * container keeps its image's blobs, and its writable layer keeps every snapshot below it.
  */
 export async function collectUnused(store: Store, snapshotter: Snapshotter, cache: CacheStore): Promise<{ blobs: number; snapshots: number }> {
   const { readImage, collectGarbage } = await import("@strata/store");
   const records = await cache.list();
-  const { removed } = await collectGarbage(store, { keep: records.flatMap((r) => (r.layer ? [r.layer.digest] : [])) });
+  const containerBlobs = await containerImageBlobs(store);
+  const { removed } = await collectGarbage(store, { keep: [...records.flatMap((r) => (r.layer ? [r.layer.digest] : [])), ...containerBlobs] });
   const keep = new Set<string>(records.flatMap((r) => (r.snapshot ? [r.snapshot] : [])));
   for (const t of await store.images.list()) {
     const image = await readImage(store, t.name);
@@ -19,6 +21,8 @@ export async function collectUnused(store: Store, snapshotter: Snapshotter, cach
   const committed: { name: string; parent?: string }[] = [];
   await snapshotter.walk((info) => {
     if (info.kind === "committed") committed.push({ name: info.name, parent: info.parent });
+    // A container's writable layer (or any snapshot in use) keeps what it sits on.
+    else if (info.parent) keep.add(info.parent);
   });
   // A kept snapshot keeps its whole parent chain.
   const byName = new Map(committed.map((s) => [s.name, s]));
@@ -41,4 +45,15 @@ export async function collectUnused(store: Store, snapshotter: Snapshotter, cach
     pending = pending.filter((s) => !leaves.includes(s));
   }
   return { blobs: removed.length, snapshots: removedSnapshots };
+}
+
+/** The manifest, config and layer blobs of every container's image (kept even once untagged). */
+async function containerImageBlobs(store: Store): Promise<Digest[]> {
+  const { ContainerRecords } = await import("@strata/runner");
+  const out: Digest[] = [];
+  for (const rec of new ContainerRecords(store.root).list()) {
+    const manifest = await store.content.readJSON<Manifest>(rec.imageManifest).catch(() => undefined);
+    if (manifest) out.push(rec.imageManifest, manifest.config.digest, ...manifest.layers.map((l) => l.digest));
+  }
+  return out;
 }

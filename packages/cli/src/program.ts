@@ -124,8 +124,9 @@ export function createProgram(): Command {
 
   commandGroup(program, "system", "Store-wide information")
     .command("df")
-    .description("Show disk usage of images and the build cache")
-    .action(async () => (await import("./commands/df.js")).dfCommand(globals()));
+    .description("Show disk usage of images, containers, volumes and the build cache")
+    .option("-v, --verbose", "show each image, container, volume and cache record")
+    .action(async (opts: { verbose?: boolean }) => (await import("./commands/df.js")).dfCommand(opts, globals()));
 
   registerContainers(program, globals);
 

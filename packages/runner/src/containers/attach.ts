@@ -14,11 +14,15 @@ import { StrataError } from "@strata/core";
  */
 const SCRIPT = String.raw`
 use strict; use warnings; use Socket;
-my ($dir, $stdin, $keys) = @ARGV;
+my ($dir, $stdin, $keys, $wait) = @ARGV;
 $SIG{$_} = "IGNORE" for qw(INT QUIT HUP TERM PIPE TSTP);
 chdir $dir or die "attach: $dir: $!\n";
 socket(my $s, AF_UNIX, SOCK_SEQPACKET, 0) or die "attach: socket: $!\n";
-connect($s, pack_sockaddr_un("attach")) or die "attach: connect: $!\n";
+# With a wait, conmon is still starting: its socket appears within moments.
+for (my $tries = $wait ? 2500 : 0; !connect($s, pack_sockaddr_un("attach")); $tries--) {
+  die "attach: connect: $!\n" if $tries <= 0 || !($!{ENOENT} || $!{ECONNREFUSED});
+  select(undef, undef, undef, 0.002);
+}
 if (open(my $ready, ">&=", 3)) { syswrite($ready, "connected\n"); close $ready; }
 my @detach = map { chr(hex $_) } grep { length } split /,/, ($keys // "");
 my $matched = 0;
@@ -61,6 +65,10 @@ export interface AttachOptions {
   detachKeys?: string;
   /** Where the container's output goes: this process's stdio (default) or pipes. */
   stdio?: "inherit" | "pipe";
+  /** The monitor is being started: wait (up to 5 s) for its socket to appear. */
+  waitForSocket?: boolean;
+  /** Aborting kills the helper (the start it waited for failed). */
+  signal?: AbortSignal;
 }
 
 export interface AttachSession {
@@ -76,8 +84,11 @@ export interface AttachSession {
 export async function attach(o: AttachOptions): Promise<AttachSession> {
   const piped = o.stdio === "pipe";
   const stdio: StdioOptions = [o.stdin ? (piped ? "pipe" : "inherit") : "ignore", piped ? "pipe" : "inherit", piped ? "pipe" : "inherit", "pipe"];
-  const child = spawn("/usr/bin/perl", ["-e", SCRIPT, path.resolve(o.bundle), o.stdin ? "1" : "", o.detachKeys ?? ""], { stdio });
+  const child = spawn("/usr/bin/perl", ["-e", SCRIPT, path.resolve(o.bundle), o.stdin ? "1" : "", o.detachKeys ?? "", o.waitForSocket ? "1" : ""], { stdio });
   const ready = child.stdio[3] as NodeJS.ReadableStream;
+  const kill = () => void child.kill("SIGKILL");
+  if (o.signal?.aborted) kill();
+  o.signal?.addEventListener("abort", kill, { once: true });
   const done = new Promise<{ detached: boolean }>((resolve, reject) => {
     child.once("error", (e) => reject(new StrataError("UNAVAILABLE", `cannot attach: ${e.message}`)));
     child.once("close", (code) => resolve({ detached: code === 3 }));
@@ -96,6 +107,6 @@ export async function attach(o: AttachOptions): Promise<AttachSession> {
     stdout: child.stdout ?? undefined,
     stderr: child.stderr ?? undefined,
     stdin: child.stdin ?? undefined,
-    close: () => void child.kill("SIGKILL"),
+    close: kill,
   };
 }

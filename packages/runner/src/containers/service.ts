@@ -169,9 +169,13 @@ export class ContainerService {
     const dir = layout.runtime(rec.id);
     let session: AttachSession | undefined;
     let proxyPid: number | undefined;
+    const attachAbort = new AbortController();
     try {
       await setUpBundle(layout, rec, mounts, (root) => this.#o.volumeMounts?.(rec, root) ?? Promise.resolve([]));
       writeFileSync(layout.activeMarker(rec.id), "");
+      // The attach helper starts alongside conmon and connects as soon as conmon listens.
+      const attaching = opts.attach ? attach({ ...opts.attach, bundle: dir, waitForSocket: true, signal: attachAbort.signal }) : undefined;
+      attaching?.catch(() => {});
       const { pid } = await launchConmon({
         conmon,
         runc: runc.binary,
@@ -196,7 +200,7 @@ export class ContainerService {
         proxyPid = proxy.proxyPid;
         ports = proxy.bound;
       }
-      if (opts.attach) session = await attach({ ...opts.attach, bundle: dir });
+      if (attaching) session = await attaching;
       rec.state = {
         status: "running",
         pid,
@@ -214,6 +218,7 @@ export class ContainerService {
       return session;
     } catch (e) {
       session?.close();
+      attachAbort.abort();
       if (proxyPid !== undefined) killQuietly(proxyPid);
       await this.#cleanupRuntime(rec);
       if (e instanceof CreateFailed) {

@@ -2,7 +2,6 @@ import { statSync } from "node:fs";
 import { ExecFailed, isActive, readLog } from "@strata/runner";
 import type { GlobalOptions } from "../../engine.js";
 import { usageError } from "../../errors.js";
-import { table } from "../../format.js";
 import { parseDetachKeys } from "./foreground.js";
 import { environment } from "./run.js";
 import { openContainers } from "./service.js";
@@ -96,10 +95,8 @@ export async function execCommand(
     }
     return await exit;
   } catch (e) {
-    if (e instanceof ExecFailed) {
-      process.stderr.write(`error: ${e.message}\n`);
-      return e.exitStatus;
-    }
+    // runc has printed why, in one line of its own.
+    if (e instanceof ExecFailed) return e.exitStatus;
     throw e;
   }
 }
@@ -108,5 +105,8 @@ export async function execCommand(
 export async function topCommand(ref: string, psArgs: string[], g: GlobalOptions): Promise<void> {
   const svc = await openContainers(g);
   const { titles, rows } = await svc.top(ref, psArgs);
-  process.stdout.write(table(titles, rows));
+  // Docker's top table: Go's tabwriter with a minimum cell width of 20.
+  const widths = titles.map((t, i) => Math.max(20, t.length + 3, ...rows.map((r) => (r[i] ?? "").length + 3)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < cells.length - 1 ? c.padEnd(widths[i]!) : c)).join("") + "\n";
+  process.stdout.write([titles, ...rows].map(line).join(""));
 }

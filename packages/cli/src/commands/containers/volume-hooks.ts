@@ -5,3 +5,8 @@ import type { Store } from "@strata/store";
 export async function volumeHooks(_root: string, _store: Store): Promise<Partial<ContainerServiceOptions>> {
   return {};
 }
+
+/** Each volume's name, the containers using it and its size, for `system df`. */
+export async function volumeUsage(_root: string): Promise<{ name: string; links: number; size: number }[]> {
+  return [];
+}
