@@ -1,4 +1,4 @@
-import { chainIds, normalizeReference, type Digest, type Manifest } from "@strata/core";
+import { normalizeReference, type Digest, type ImageConfig, type Manifest } from "@strata/core";
 import { formatBinding, isActive, type ContainerRecord, type ContainerService } from "@strata/runner";
 import type { Store } from "@strata/store";
 import type { GlobalOptions } from "../../engine.js";
@@ -96,12 +96,12 @@ async function applyFilters(store: Store, recs: ContainerRecord[], f: Filters): 
   const exited = f.values("exited").map(Number);
   const labels = f.values("label");
   const ancestors = await Promise.all(f.values("ancestor").map((a) => ancestorImage(store, a)));
-  const chains = new Map<string, Promise<string[]>>();
-  const chainsOf = (rec: ContainerRecord) => {
-    let p = chains.get(rec.imageManifest);
+  const lineages = new Map<string, Promise<Lineage | undefined>>();
+  const lineageOf = (rec: ContainerRecord) => {
+    let p = lineages.get(rec.imageManifest);
     if (!p) {
-      p = imageChains(store, rec.imageManifest);
-      chains.set(rec.imageManifest, p);
+      p = lineage(store, rec.imageManifest);
+      lineages.set(rec.imageManifest, p);
     }
     return p;
   };
@@ -113,8 +113,8 @@ async function applyFilters(store: Store, recs: ContainerRecord[], f: Filters): 
     if (exited.length > 0 && !(r.state.status === "exited" && exited.includes(r.state.exitCode))) continue;
     if (labels.length > 0 && !labels.every((l) => labelMatches(r, l))) continue;
     if (ancestors.length > 0) {
-      const mine = await chainsOf(r);
-      const descends = ancestors.some((a) => a !== undefined && (a.id === r.imageId || (a.top !== undefined && mine.includes(a.top))));
+      const mine = await lineageOf(r);
+      const descends = ancestors.some((a) => a !== undefined && (a.id === r.imageId || (mine !== undefined && extends_(mine, a))));
       if (!descends) continue;
     }
     out.push(r);
@@ -128,19 +128,32 @@ function labelMatches(r: ContainerRecord, spec: string): boolean {
   return r.config.Labels[spec.slice(0, eq)] === spec.slice(eq + 1);
 }
 
-/** `ancestor=IMAGE`: the image's ID and top chainID (a container descends from it when its image's layers start with its). */
-async function ancestorImage(store: Store, ref: string): Promise<{ id: Digest; top?: string } | undefined> {
-  const { readImage } = await import("@strata/store");
-  const image = await readImage(store, ref).catch(() => undefined);
-  if (!image) return undefined;
-  return { id: image.configDigest, top: chainIds(image.config.rootfs.diff_ids as Digest[]).at(-1) };
+interface Lineage {
+  id: Digest;
+  diffIds: Digest[];
+  history: string[];
 }
 
-async function imageChains(store: Store, manifestDigest: Digest): Promise<string[]> {
+/**
+ * Whether an image was built on `base` (Docker's `ancestor=`): its layers and its history both
+ * start with the base's, and it has more history (a FROM base plus at least one instruction).
+ */
+function extends_(image: Lineage, base: Lineage): boolean {
+  const prefix = <T>(a: T[], b: T[]) => b.length <= a.length && b.every((x, i) => a[i] === x);
+  return image.history.length > base.history.length && prefix(image.diffIds, base.diffIds) && prefix(image.history, base.history);
+}
+
+async function ancestorImage(store: Store, ref: string): Promise<Lineage | undefined> {
+  const { readImage } = await import("@strata/store");
+  const image = await readImage(store, ref).catch(() => undefined);
+  return image && lineage(store, image.manifestDesc.digest);
+}
+
+async function lineage(store: Store, manifestDigest: Digest): Promise<Lineage | undefined> {
   const manifest = await store.content.readJSON<Manifest>(manifestDigest).catch(() => undefined);
-  if (!manifest) return [];
-  const config = await store.content.readJSON<{ rootfs: { diff_ids: Digest[] } }>(manifest.config.digest);
-  return chainIds(config.rootfs.diff_ids);
+  if (!manifest) return undefined;
+  const config = await store.content.readJSON<ImageConfig>(manifest.config.digest);
+  return { id: manifest.config.digest, diffIds: config.rootfs.diff_ids, history: (config.history ?? []).map((h) => `${h.created_by ?? ""}\0${h.empty_layer ? 1 : 0}`) };
 }
 
 /**
