@@ -30,3 +30,4 @@ export { buildTar, type TarMember } from "./tar/tar-writer.js";
 export { readTar } from "./tar/tar-reader.js";
 export type { TarHeader, TarType } from "./tar/tar-header.js";
 export { withLock } from "./lock.js";
+export { applyLayer as applyTarToFiles } from "./flatten/apply-layer.js";

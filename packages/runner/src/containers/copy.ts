@@ -124,7 +124,7 @@ function pipeTo(from: Readable, to: Writable): Promise<void> {
 export async function copyToContainer(root: string, src: string, dest: string, opts: { stdin?: Readable } = {}): Promise<void> {
   const contentsOnly = /\/\.$/.test(src);
   const destHost = resolveStrict(root, dest, true);
-  const destSt = lstatOrUndefined(destHost);
+  const destSt = destHost === root ? statSync(root) : lstatOrUndefined(destHost);
   let prefix: string;
   let stream: AsyncIterable<Uint8Array>;
   let done: Promise<void> = Promise.resolve();
@@ -136,7 +136,8 @@ export async function copyToContainer(root: string, src: string, dest: string, o
     const st = lstatOrUndefined(src);
     if (!st) throw new StrataError("NOT_FOUND", `${src}: no such file or directory`);
     const parentHost = path.dirname(destHost);
-    if (!lstatOrUndefined(parentHost)?.isDirectory()) throw new StrataError("NOT_FOUND", `Could not find the file ${path.posix.dirname(dest)} in container`);
+    // (stat: the root itself may be /proc/PID/root, a symlink to the container's root.)
+    if (parentHost !== root && !lstatOrUndefined(parentHost)?.isDirectory()) throw new StrataError("NOT_FOUND", `Could not find the file ${path.posix.dirname(dest)} in container`);
     if (st.isDirectory() && destSt && !destSt.isDirectory()) throw new StrataError("INVALID_ARGUMENT", `cannot copy a directory to a file: ${dest}`);
     if (!st.isDirectory() && !destSt && dest.endsWith("/")) throw new StrataError("NOT_FOUND", `destination directory ${dest} must exist`);
     // Entries come as NAME/…; they land in TARGETDIR as TARGETNAME/….

@@ -65,7 +65,7 @@ const CLONE_NEWNET = 0x40000000;
  * perl-base), not a Node process; it exits when the container's init is gone.
  */
 const SCRIPT = String.raw`
-use strict; use warnings; use Socket qw(:all); use POSIX ();
+use strict; use warnings; use Socket qw(:all); use POSIX (); use Fcntl qw(F_GETFL F_SETFL O_NONBLOCK);
 my ($setns, $pid, @specs) = @ARGV;
 $SIG{PIPE} = "IGNORE"; $SIG{HUP} = "IGNORE"; $SIG{INT} = "IGNORE";
 my (@listen, %peer, %cport, %out);
@@ -90,34 +90,41 @@ POSIX::setsid();
 my (%fh, %eof, %shut);
 $fh{fileno $_} = $_ for @listen;
 my ($rout, $wout);
-sub drop { my $fd = shift; for my $x ($fd, $peer{$fd} // ()) { close(delete $fh{$x}) if $fh{$x}; delete $peer{$x}; delete $out{$x}; delete $eof{$x}; delete $shut{$x}; } }
+sub drop { my $fd = shift; my @both = ($fd, defined $peer{$fd} ? ($peer{$fd} + 0) : ()); for my $x (@both) { close(delete $fh{$x}) if $fh{$x}; delete $peer{$x}; delete $out{$x}; delete $eof{$x}; delete $shut{$x}; } }
 sub ended { my $fd = shift; my $p = $peer{$fd}; return drop($fd) unless defined $p && $fh{$p};
   $eof{$fd} = 1; if (length $out{$p}) { $shut{$p} = 1 } else { shutdown($fh{$p}, 1) }
   drop($fd) if $eof{$p} && !length $out{$fd} && !length $out{$p}; }
 while (1) {
   my ($rin, $win) = ("", "");
-  for my $fd (keys %fh) { vec($rin, $fd, 1) = 1 unless $eof{$fd}; }
-  for my $fd (keys %out) { vec($win, $fd, 1) = 1 if length $out{$fd}; }
+  vec($rin, $_, 1) = 1 for grep { !$eof{$_} } keys %fh;
+  vec($win, $_, 1) = 1 for grep { length $out{$_} } keys %out;
   my $n = select($rout = $rin, $wout = $win, undef, 1);
   exit 0 unless kill 0, $pid;
   next if $n <= 0;
-  for my $fd (keys %fh) {
-    next unless $fh{$fd} && vec($rout, $fd, 1);
+  my %fresh;
+  my @ready = grep { $fh{$_} && vec($rout, $_, 1) } keys %fh;
+  for my $fd (@ready) {
+    next unless $fh{$fd} && !$fresh{$fd};
     if (exists $cport{$fd}) {
       accept(my $c, $fh{$fd}) or next;
       socket(my $u, AF_INET, SOCK_STREAM, 0) or do { close $c; next };
       connect($u, pack_sockaddr_in($cport{$fd}, inet_aton("127.0.0.1"))) or do { close $c; close $u; next };
+      fcntl($_, F_SETFL, fcntl($_, F_GETFL, 0) | O_NONBLOCK) for $c, $u;
       my ($cf, $uf) = (fileno $c, fileno $u);
+      $fresh{$cf} = $fresh{$uf} = 1;
       $fh{$cf} = $c; $fh{$uf} = $u; $peer{$cf} = $uf; $peer{$uf} = $cf; $out{$cf} = ""; $out{$uf} = "";
       next;
     }
     my $got = sysread($fh{$fd}, my $buf, 65536);
+    next if !defined $got && ($!{EAGAIN} || $!{EINTR});
     if (!$got) { ended($fd); next; }
     $out{$peer{$fd}} .= $buf if defined $peer{$fd};
   }
-  for my $fd (keys %out) {
-    next unless $fh{$fd} && length $out{$fd} && vec($wout, $fd, 1);
+  my @writable = grep { $fh{$_} && length $out{$_} && vec($wout, $_, 1) } keys %out;
+  for my $fd (@writable) {
+    next unless $fh{$fd} && !$fresh{$fd} && length($out{$fd} // "");
     my $w = syswrite($fh{$fd}, $out{$fd});
+    next if !defined $w && $!{EAGAIN};
     if (!defined $w) { drop($fd); next; }
     substr($out{$fd}, 0, $w) = "";
     next if length $out{$fd};
