@@ -33,7 +33,10 @@ export async function rmiCommand(refs: string[], opts: { force?: boolean }, glob
       }
       // -f with containers: untagged only, the image stays (dangling) for them.
       if (deletes && users.length > 0) await store.images.putUntagged(image.manifestDesc);
-      else if (deletes) process.stdout.write(`Deleted: ${image.configDigest}\n`);
+      else if (deletes) {
+        await store.images.deleteManifest(image.manifestDesc.digest); // an untagged (dangling) entry too
+        process.stdout.write(`Deleted: ${image.configDigest}\n`);
+      }
     } catch (e) {
       if (!isNotFound(e) && !(e instanceof StrataError && e.code === "FAILED_PRECONDITION")) throw e;
       process.stderr.write(`Error: ${e instanceof StrataError && e.code === "FAILED_PRECONDITION" ? e.message : `No such image: ${ref}`}\n`);

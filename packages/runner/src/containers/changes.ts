@@ -27,6 +27,8 @@ export async function containerChanges(mounts: readonly Mount[]): Promise<PathCh
         out.push({ kind: "D", path: p });
         continue;
       }
+      // The layer names every link of a changed hardlinked inode; Docker's diff lists only what changed.
+      if (c.kind === "modify" && c.meta.type !== "dir" && !statDifferent(lowers, c.path, path.join(layerDirsOf(mounts).upper, c.path))) continue;
       out.push({ kind: c.kind === "add" ? "A" : "C", path: p });
       if (c.kind === "modify" && c.opaque) {
         const kept = new Set(readdirOrEmpty(path.join(layerDirsOf(mounts).upper, c.path)));
@@ -35,6 +37,32 @@ export async function containerChanges(mounts: readonly Mount[]): Promise<PathCh
     }
   });
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/**
+ * Docker's test for a changed non-directory (go-archive's statDifferent): mode, owner or device,
+ * or size or mtime (to the second). The lower file is the nearest layer's.
+ */
+function statDifferent(lowers: readonly string[], rel: string, upperPath: string): boolean {
+  let lower;
+  for (const dir of lowers) {
+    try {
+      lower = lstatSync(path.join(dir, rel));
+      break;
+    } catch {
+      // not in this layer
+    }
+  }
+  if (!lower) return true;
+  const upper = lstatSync(upperPath);
+  return (
+    lower.mode !== upper.mode ||
+    lower.uid !== upper.uid ||
+    lower.gid !== upper.gid ||
+    lower.rdev !== upper.rdev ||
+    lower.size !== upper.size ||
+    Math.floor(lower.mtimeMs / 1000) !== Math.floor(upper.mtimeMs / 1000)
+  );
 }
 
 /** The names a directory shows in a stack of overlay layer directories (nearest first). */
