@@ -17,6 +17,7 @@ import { dockerEngine, strataEngine } from "./lib/engines.mjs";
 import { measure, peakRss } from "./lib/hyperfine.mjs";
 import { printTable, ratio, writeSummary } from "./lib/report.mjs";
 import { scenarios } from "./lib/scenarios.mjs";
+import { containerScenarios, printContainerTable } from "./lib/containers.mjs";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const RESULTS = path.join(REPO, "bench/results");
@@ -151,9 +152,25 @@ async function main() {
   for (const e of engines) for (const line of e.cleanup()) spawnSync("bash", ["-c", line]);
   console.log("");
   printTable(rows);
+  // Containers (f-i): strata next to the Docker engine (`docker create`, `docker run`).
+  let containerRows = [];
+  if ((!opts.only || opts.only.some((o) => /^[f-i]/.test(o))) && existsSync(BIN)) {
+    console.log("\n== containers");
+    containerRows = containerScenarios({
+      bin: BIN,
+      busyboxTar: path.join(BENCH_TMP, "busybox.tar"),
+      driver: opts.driver,
+      docker: engines.some((e) => e.name === "buildkit"),
+      runs,
+      resultsDir: RESULTS,
+      quick: opts.quick,
+    });
+    console.log("");
+    printContainerTable(containerRows);
+  }
   const parser = runParserBench(opts);
   const host = { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, kernel: os.release() };
-  const file = writeSummary(RESULTS, { startedAt, host, quick: opts.quick, runs, rounds, driver: opts.driver ?? "default", rows, parser });
+  const file = writeSummary(RESULTS, { startedAt, host, quick: opts.quick, runs, rounds, driver: opts.driver ?? "default", rows, containerRows, parser });
   console.log(`\nresults: ${path.relative(REPO, file)}`);
 }
 
