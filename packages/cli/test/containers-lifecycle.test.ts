@@ -61,6 +61,27 @@ describe("container lifecycle without a daemon (needs root, runc, conmon)", () =
     expect((await strata(root, ["ps", "-aq"])).stdout).toBe("");
   });
 
+  it("-it on a terminal: run, attach with the detach keys (the container keeps its stdin), exec -it", async () => {
+    // `script` gives the CLI a real pseudo-terminal; the input is typed into it with pauses.
+    const typed = (cmd: string, steps: string[]) =>
+      execa("bash", ["-c", `(${steps.map((s) => `sleep 0.7; printf '${s}'`).join("; ")}; sleep 0.7) | script -qfec ${JSON.stringify(cmd)} /dev/null`], { reject: false });
+    const cli = `${CLI} --root ${root}`;
+    const run = await typed(`${cli} run -it --rm busybox sh`, ["echo in-tty-$((1+2))\\n", "exit 3\\n"]);
+    expect(run.stdout).toContain("in-tty-3");
+    expect(run.exitCode).toBe(3);
+    await strata(root, ["run", "-dit", "--name", "tty", "busybox", "sh"]);
+    const a1 = await typed(`${cli} attach tty`, ["echo first-$((2+2))\\n", "\\x10\\x11"]);
+    expect([a1.exitCode, a1.stdout.includes("first-4")]).toEqual([0, true]);
+    expect((await strata(root, ["ps", "--filter", "name=tty", "--format", "{{.State}}"])).stdout).toBe("running");
+    const ex = await typed(`${cli} exec -it tty sh`, ["tty; exit 2\\n"]);
+    expect(ex.exitCode).toBe(2);
+    expect(ex.stdout).toMatch(/\/dev\/pts\/\d+/);
+    const a2 = await typed(`${cli} attach tty`, ["exit 5\\n"]);
+    expect(a2.exitCode).toBe(5);
+    expect(await inspect("tty", "{{.State.Status}} {{.State.ExitCode}}")).toBe("exited 5");
+    await strata(root, ["rm", "tty"]);
+  });
+
   it("a detached container outlives the CLI; logs -f follows it; wait prints its exit code; ps -a shows Exited (N) … ago", async () => {
     const r = await strata(root, ["run", "-d", "--name", "lines", "busybox", "sh", "-c", "for i in 1 2 3; do echo line $i; sleep 0.3; done; exit 4"]);
     expect(r.exitCode, r.all).toBe(0);

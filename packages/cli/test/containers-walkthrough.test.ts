@@ -20,7 +20,10 @@ async function tree(dir: string, rel = ""): Promise<string[]> {
 
 describe("the storage docs' copy-on-write walk-through (needs root, runc, conmon)", () => {
   const roots: string[] = [];
-  afterAll(() => cleanup(...roots));
+  afterAll(async () => {
+    for (const root of roots) await removeAllContainers(root);
+    await cleanup(...roots);
+  });
 
   it.each(["overlay", "native"] as const)("five containers from one image, each a thin writable layer (%s)", async (driver) => {
     const root = await rootWithBusybox(driver);

@@ -35,6 +35,12 @@ export interface ConmonOptions {
   conmonPidFile: string;
   terminal: boolean;
   stdin: boolean;
+  /**
+   * Keep the container's stdin open when an attached client goes away (a detached `-i`
+   * container: Docker's StdinOnce false). Otherwise the first client's end of input is the
+   * container's (`run -i`).
+   */
+  leaveStdinOpen: boolean;
   /** Run when the container has exited (strata's `container cleanup ID`). */
   exitCommand: readonly string[];
   /** Seconds conmon waits before running it, so a CLI still waiting on the container cleans up first. */
@@ -86,6 +92,7 @@ export async function launchConmon(o: ConmonOptions): Promise<{ pid: number }> {
   ];
   if (o.terminal) args.push("-t");
   if (o.stdin) args.push("-i");
+  if (o.stdin && o.leaveStdinOpen) args.push("--leave-stdin-open");
   // fd 3: conmon's reports (sync pipe); fd 4: the start pipe it waits on before forking. Its own
   // stdout is /dev/null and its stderr a file: the monitor keeps its fds, and a pipe of ours
   // would keep this CLI waiting for it.

@@ -189,6 +189,7 @@ export class ContainerService {
         conmonPidFile: layout.conmonPidFile(rec.id),
         terminal: rec.config.Tty,
         stdin: rec.config.OpenStdin,
+        leaveStdinOpen: !rec.config.StdinOnce,
         exitCommand: this.#exitCommand(rec.id),
         exitDelay: this.#o.exitDelay ?? 1,
         errorLog: path.join(dir, "conmon.err"),
