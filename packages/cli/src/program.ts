@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import type { GlobalOptions } from "./engine.js";
 import { registerContainers } from "./program-containers.js";
+import { registerVolumes } from "./program-volumes.js";
 
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -129,6 +130,7 @@ export function createProgram(): Command {
     .action(async (opts: { verbose?: boolean }) => (await import("./commands/df.js")).dfCommand(opts, globals()));
 
   registerContainers(program, globals);
+  registerVolumes(program, globals);
 
   program
     .command("parse")

@@ -68,7 +68,9 @@ export async function dfCommand(opts: { verbose?: boolean }, globals: GlobalOpti
   const containersBytes = [...rw.values()].reduce((a, b) => a + b, 0);
   const containersReclaimable = containers.filter((c) => !isActive(c)).reduce((a, c) => a + rw.get(c.id)!, 0);
 
-  const volumes = await volumeUsage(root);
+  const { Volumes } = await import("@strata/runner");
+  const vols = new Volumes(root, svc.records);
+  const volumes: VolumeUsage[] = vols.list().map((u) => ({ name: u.volume.Name, links: u.users.length, size: vols.size(u.volume.Name) }));
   const volumesBytes = volumes.reduce((a, v) => a + v.size, 0);
   const volumesReclaimable = volumes.filter((v) => v.links === 0).reduce((a, v) => a + v.size, 0);
 
@@ -148,10 +150,4 @@ export async function dfCommand(opts: { verbose?: boolean }, globals: GlobalOpti
 function uniqueBy<T>(items: T[], key: (t: T) => string): T[] {
   const seen = new Set<string>();
   return items.filter((i) => (seen.has(key(i)) ? false : (seen.add(key(i)), true)));
-}
-
-/** The store's volumes, once the volumes code provides them (`volumes/NAME/_data`). */
-async function volumeUsage(root: string): Promise<VolumeUsage[]> {
-  const { volumeUsage: usage } = await import("./containers/volume-hooks.js");
-  return usage(root);
 }

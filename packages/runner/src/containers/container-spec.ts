@@ -42,6 +42,9 @@ export function containerSpec(input: ContainerSpecInput): Record<string, unknown
   ];
   if (input.init) binds.push({ destination: INIT_PATH, type: "bind", source: INIT_BINARY, options: ["rbind", "ro", "rprivate"] });
   binds.push(...input.mounts);
+  // Parents before children, as Docker sorts mounts: a volume on /etc comes before /etc/hosts.
+  const depth = (m: OciMount) => m.destination.split("/").filter(Boolean).length;
+  binds.sort((a, b) => depth(a) - depth(b));
   const spec = ociSpec({
     rootPath: input.rootPath,
     rootReadonly: input.readonly,

@@ -14,3 +14,6 @@ export type { PathChange } from "./changes.js";
 export type { CommitOptions } from "./commit.js";
 export type * from "./types.js";
 export { ZERO_TIME } from "./types.js";
+export { Volumes, labelMatches, type VolumeUse } from "../volumes/volumes.js";
+export { VolumeStore, validateVolumeName, type Volume } from "../volumes/volume-store.js";
+export { parseMountFlag, parseVolumeFlag, parseVolumesFrom, type MountRequest } from "../volumes/mount-specs.js";

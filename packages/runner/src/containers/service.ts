@@ -4,10 +4,11 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { StrataError, isNotFound, processAlive, randomHex, type Descriptor, type Digest, type Manifest, type Mount } from "@strata/core";
 import type { Writable, Readable } from "node:stream";
-import { withMounted, type Applier, type Differ, type Snapshotter } from "@strata/layers";
+import { unpackLayers, withMounted, type Applier, type Differ, type Snapshotter } from "@strata/layers";
 import type { Store } from "@strata/store";
 import { detectRuntime } from "../runtime.js";
-import type { OciMount } from "../oci-spec.js";
+import { fillFromImage, needsFill, ociMounts, resolveMounts, volumeUsers } from "../volumes/container-mounts.js";
+import { VolumeStore } from "../volumes/volume-store.js";
 import { attach, type AttachOptions, type AttachSession } from "./attach.js";
 import { containerChanges, writableLayerSize, type PathChange } from "./changes.js";
 import { commitContainer, type CommitOptions } from "./commit.js";
@@ -40,12 +41,6 @@ export interface ContainerServiceOptions {
   runtime?: string;
   /** Seconds conmon waits before running the cleanup command (default 1). */
   exitDelay?: number;
-  /** Mounts for volumes and binds (issue 14), in runc's shape; none by default. */
-  volumeMounts?: (rec: ContainerRecord, rootPath: string) => Promise<OciMount[]>;
-  /** Removes a removed container's anonymous volumes (`rm -v`, `--rm`). */
-  removeVolumes?: (rec: ContainerRecord) => Promise<void>;
-  /** Called once a container is created, before its record is written (volumes are created here). */
-  prepareMounts?: (rec: ContainerRecord, o: CreateOptions) => Promise<void>;
 }
 
 export interface StartOptions {
@@ -60,6 +55,7 @@ export interface StartOptions {
  */
 export class ContainerService {
   readonly records: ContainerRecords;
+  readonly volumes: VolumeStore;
   readonly #o: ContainerServiceOptions;
   #runc: Promise<ContainerRunc> | undefined;
   #snapshotter: Promise<Snapshotter> | undefined;
@@ -67,6 +63,7 @@ export class ContainerService {
   constructor(o: ContainerServiceOptions) {
     this.#o = o;
     this.records = new ContainerRecords(o.root);
+    this.volumes = new VolumeStore(o.root);
   }
 
   get layout() {
@@ -99,14 +96,40 @@ export class ContainerService {
     } else {
       name = names.reserveGenerated(id);
     }
+    let createdVolumes: string[] = [];
     try {
       const rec = buildRecord(id, name, o, driver, osHostname());
-      await this.#o.prepareMounts?.(rec, o);
+      const resolved = await resolveMounts(this.volumes, this.records, {
+        binds: o.binds ?? [],
+        mountSpecs: o.mountSpecs ?? [],
+        volumesFrom: o.volumesFrom ?? [],
+        imageVolumes: Object.keys(o.resolved.config.config?.Volumes ?? {}),
+      });
+      createdVolumes = resolved.created;
+      rec.mounts = resolved.mounts;
+      await this.#fillVolumes(rec);
       await this.records.create(rec);
       return rec;
     } catch (e) {
+      for (const v of createdVolumes) this.volumes.remove(v);
       names.release(name, id);
       throw e;
+    }
+  }
+
+  /** Fills new volumes from the image's content at their paths (through a read-only view of the image). */
+  async #fillVolumes(rec: ContainerRecord): Promise<void> {
+    if (!needsFill(this.volumes, rec.mounts)) return;
+    const snapshotter = await this.snapshotter();
+    const { layers, diffIds } = await this.#imageLayers(rec);
+    const top = await unpackLayers({ snapshotter, applier: this.#o.applier, layers, diffIds });
+    if (top === undefined) return;
+    const key = `view-${rec.id}-${randomHex(4)}`;
+    const view = await snapshotter.view(key, top);
+    try {
+      await withMounted(view, (root) => fillFromImage(this.volumes, rec.mounts, root));
+    } finally {
+      await snapshotter.remove(key).catch(() => {});
     }
   }
 
@@ -171,7 +194,7 @@ export class ContainerService {
     let proxyPid: number | undefined;
     const attachAbort = new AbortController();
     try {
-      await setUpBundle(layout, rec, mounts, (root) => this.#o.volumeMounts?.(rec, root) ?? Promise.resolve([]));
+      await setUpBundle(layout, rec, mounts, async () => ociMounts(this.volumes, rec));
       writeFileSync(layout.activeMarker(rec.id), "");
       // The attach helper starts alongside conmon and connects as soon as conmon listens.
       const attaching = opts.attach ? attach({ ...opts.attach, bundle: dir, waitForSocket: true, signal: attachAbort.signal }) : undefined;
@@ -560,8 +583,19 @@ export class ContainerService {
     const dir = this.layout.runtime(rec.id);
     await releaseMounts(dir);
     rmSync(dir, { recursive: true, force: true });
-    if (volumes) await this.#o.removeVolumes?.(rec);
     this.records.removeRecord(rec);
+    if (volumes) await this.#removeAnonymousVolumes(rec);
+  }
+
+  /** `rm -v`, `--rm`: the container's anonymous volumes, unless another container uses them (--volumes-from). */
+  async #removeAnonymousVolumes(rec: ContainerRecord): Promise<void> {
+    const anonymous = rec.mounts.filter((m) => m.type === "volume" && m.anonymous && m.name !== undefined);
+    if (anonymous.length === 0) return;
+    await this.volumes.locked(async () => {
+      for (const m of anonymous) {
+        if (this.volumes.read(m.name!) && volumeUsers(this.records, m.name!).length === 0) this.volumes.remove(m.name!);
+      }
+    });
   }
 
   async #exitWithin(rec: ContainerRecord, ms: number): Promise<boolean> {

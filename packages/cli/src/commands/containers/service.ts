@@ -14,7 +14,6 @@ export async function openContainers(globals: GlobalOptions): Promise<ContainerS
   ]);
   const root = await storeRoot(globals);
   const store = await openStore(root);
-  const volumes = await import("./volume-hooks.js").then((m) => m.volumeHooks(root, store));
   return new ContainerService({
     root,
     store,
@@ -22,7 +21,6 @@ export async function openContainers(globals: GlobalOptions): Promise<ContainerS
     applier: layers.createApplier(store.content),
     differ: layers.createDiffer(store.content),
     cleanupCommand: (id) => [process.execPath, cliEntry(), "--root", root, "container", "cleanup", id],
-    ...volumes,
   });
 }
 
