@@ -83,6 +83,42 @@ export function containerScenarios({ bin, busyboxTar, driver, docker, runs, resu
     sh(rmStrataAll);
   }
 
+  // i: 1 GiB written with dd inside a container, into a volume and into the writable layer
+  {
+    const mib = quick ? 256 : 1024;
+    const dd = (target) => `dd if=/dev/zero of=${target} bs=1M count=${mib} conv=fsync 2>/dev/null`;
+    const sVolume = measure({
+      id: "i-dd-volume.strata",
+      setup: fresh,
+      prepare: [`${strata(["volume", "rm", "-f", "ddvol"])} >/dev/null`],
+      command: [strata(["run", "--rm", "-v", "ddvol:/data", "busybox", "sh", "-c", q(dd("/data/f"))])],
+      runs,
+      resultsDir,
+    });
+    const sLayer = measure({ id: "i-dd-layer.strata", setup: fresh, command: [strata(["run", "--rm", "busybox", "sh", "-c", q(dd("/f"))])], runs, resultsDir });
+    let dVolume;
+    let dLayer;
+    if (docker) {
+      const vol = `${PREFIX}-ddvol`;
+      dVolume = measure({
+        id: "i-dd-volume.docker",
+        prepare: [`${DOCKER} volume rm -f ${vol} >/dev/null`],
+        command: [`${DOCKER} run --rm --network=none -v ${vol}:/data busybox sh -c ${q(dd("/data/f"))}`],
+        runs,
+        resultsDir,
+      });
+      dLayer = measure({ id: "i-dd-layer.docker", command: [`${DOCKER} run --rm --network=none busybox sh -c ${q(dd("/f"))}`], runs, resultsDir });
+      sh(`${DOCKER} volume rm -f ${vol} >/dev/null`);
+    }
+    // Host speed for the same write, for reference.
+    const hostFile = path.join(BENCH_TMP, "dd-host");
+    const hostRun = measure({ id: "i-dd-host", prepare: [`rm -f ${q(hostFile)}`], command: [dd(q(hostFile))], runs, resultsDir });
+    sh(`rm -f ${q(hostFile)}`);
+    pair("i-dd", `(i) dd ${mib} MiB into a volume`, "time", sVolume, dVolume);
+    pair("i-dd", `(i) dd ${mib} MiB into the writable layer`, "time", sLayer, dLayer);
+    pair("i-dd", `(i) dd ${mib} MiB on the host (reference)`, "time", hostRun, undefined);
+  }
+
   sh(`rm -rf ${q(root)}`);
   return rows;
 }
