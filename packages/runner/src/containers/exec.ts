@@ -7,7 +7,7 @@ import { resolveUser } from "../user.js";
 import { mergeEnv } from "./create.js";
 import type { ContainerRunc } from "./runc.js";
 import type { ContainerLayout } from "./layout.js";
-import type { ContainerRecord } from "./types.js";
+import { runcIdOf, type ContainerRecord } from "./types.js";
 
 export interface ExecOptions {
   args: string[];
@@ -64,7 +64,7 @@ export async function execInContainer(
   const procFile = path.join(dir, `exec-${tag}.json`);
   const logFile = path.join(dir, `exec-${tag}.log`);
   writeFileSync(procFile, JSON.stringify(proc));
-  const args = ["--root", runc.stateRoot, "--log", logFile, "--log-format", "json", "exec", ...(o.tty ? ["--tty"] : []), "--process", procFile, rec.id];
+  const args = ["--root", runc.stateRoot, "--log", logFile, "--log-format", "json", "exec", ...(o.tty ? ["--tty"] : []), "--process", procFile, runcIdOf(rec)];
   const piped = o.stdio === "pipe";
   const child = spawn(runc.binary, args, {
     stdio: [o.interactive ? (piped ? "pipe" : "inherit") : "ignore", piped ? "pipe" : "inherit", piped ? "pipe" : "inherit"],

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { errnoCode, processAlive } from "@strata/core";
 import type { ContainerLayout } from "./layout.js";
-import type { ContainerRecord } from "./types.js";
+import { runcIdOf, type ContainerRecord } from "./types.js";
 
 /** What the files conmon keeps say about a container the record calls running or paused. */
 export type MonitorView =
@@ -18,7 +18,7 @@ export function monitorView(layout: ContainerLayout, rec: ContainerRecord): Moni
   const exited = readExitFile(layout.exitFile(rec.id));
   if (exited) return { kind: "exited", ...exited };
   const monitorPid = rec.state.monitorPid ?? 0;
-  if (isMonitorOf(monitorPid, rec.id)) return { kind: "alive" };
+  if (isMonitorOf(monitorPid, runcIdOf(rec))) return { kind: "alive" };
   // conmon may have written the exit file between the two reads.
   const late = readExitFile(layout.exitFile(rec.id));
   if (late) return { kind: "exited", ...late };

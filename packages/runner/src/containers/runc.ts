@@ -50,6 +50,11 @@ export class ContainerRunc extends RuncCli {
     });
   }
 
+  /** `runc delete` without force: removes a stopped container's state, refuses a running one. */
+  async deleteStopped(id: string): Promise<void> {
+    await run(this.binary, ["--root", this.stateRoot, "delete", id]);
+  }
+
   private async call(args: string[]): Promise<string> {
     const r = await run(this.binary, ["--root", this.stateRoot, ...args]);
     if (r.failed) throw new StrataError("INTERNAL", `runc ${args.join(" ")}: ${errorMessage(r.stderr.toString()) || `exit ${r.exitCode}`}`);

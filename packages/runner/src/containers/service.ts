@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { hostname as osHostname } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -19,11 +19,11 @@ import { topOf } from "./top.js";
 import { releaseMounts, setUpBundle } from "./bundle-setup.js";
 import { CreateFailed, findConmon, launchConmon } from "./conmon.js";
 import { buildRecord, signalNumber, validSignal, type CreateOptions } from "./create.js";
-import { monitorView } from "./monitor-state.js";
+import { isMonitorOf, monitorView, readExitFile } from "./monitor-state.js";
 import { ContainerRecords } from "./records.js";
 import { ContainerRunc } from "./runc.js";
 import { startPortProxy } from "./ports.js";
-import { ZERO_TIME, type ContainerRecord } from "./types.js";
+import { ZERO_TIME, runcIdOf, type ContainerRecord } from "./types.js";
 import { ensureWritableLayer, layerDirsOf } from "./writable-layer.js";
 
 export interface ContainerServiceOptions {
@@ -147,7 +147,31 @@ export class ContainerService {
       const fresh = await this.refresh(rec);
       if (fresh) out.push(fresh);
     }
+    await this.#sweepRuncState(out);
     return out;
+  }
+
+  /**
+   * runc state that no run needs any more: its container is gone, has started again under
+   * another name, or has ended with no monitor left to delete it (a monitor killed in its exit
+   * delay). Deleted without force, so a running container is never touched.
+   */
+  async #sweepRuncState(recs: readonly ContainerRecord[]): Promise<void> {
+    let names: string[];
+    try {
+      names = readdirSync(this.layout.runcRoot);
+    } catch {
+      return;
+    }
+    if (names.length === 0) return;
+    const byId = new Map(recs.map((r) => [r.id, r]));
+    for (const name of names) {
+      const rec = byId.get(name.slice(0, 64));
+      const current = rec !== undefined && runcIdOf(rec) === name;
+      if (current && (isActive(rec!) || isMonitorOf(rec!.state.monitorPid ?? 0, name))) continue;
+      if (!rec && this.records.read(name.slice(0, 64))) continue; // created meanwhile
+      await (await this.runc()).deleteStopped(name);
+    }
   }
 
   /**
@@ -188,7 +212,10 @@ export class ContainerService {
       applier: this.#o.applier,
       imageLayers: () => this.#imageLayers(rec),
     });
-    await this.records.write(rec); // the layer is recorded before anything can fail on it
+    // This start's runc name, recorded before runc can know it (see ContainerState.runcId).
+    rec.state = { ...rec.state, runcId: `${rec.id}-${randomHex(4)}` };
+    const runcId = runcIdOf(rec);
+    await this.records.write(rec); // the layer and the runc name are recorded before anything can fail on them
     const dir = layout.runtime(rec.id);
     let session: AttachSession | undefined;
     let proxyPid: number | undefined;
@@ -203,7 +230,7 @@ export class ContainerService {
         conmon,
         runc: runc.binary,
         runcRoot: runc.stateRoot,
-        id: rec.id,
+        id: runcId,
         name: rec.name,
         bundle: dir,
         logPath: layout.log(rec.id),
@@ -213,7 +240,7 @@ export class ContainerService {
         terminal: rec.config.Tty,
         stdin: rec.config.OpenStdin,
         leaveStdinOpen: !rec.config.StdinOnce,
-        exitCommand: this.#exitCommand(rec.id),
+        exitCommand: this.#exitCommand(rec.id, runcId, runc),
         exitDelay: this.#o.exitDelay ?? 1,
         errorLog: path.join(dir, "conmon.err"),
       });
@@ -234,11 +261,12 @@ export class ContainerService {
         finishedAt: ZERO_TIME,
         oomKilled: false,
         monitorPid,
+        runcId,
         ...(proxyPid !== undefined ? { proxyPids: [proxyPid] } : {}),
       };
       rec.ports = ports;
       await this.records.write(rec);
-      await runc.start(rec.id);
+      await runc.start(runcId);
       return session;
     } catch (e) {
       session?.close();
@@ -310,11 +338,11 @@ export class ContainerService {
       const rec = (await this.#finishLocked(cur)) ?? this.records.get(cur.id);
       if (!isActive(rec)) return rec;
       const runc = await this.runc();
-      if (rec.state.status === "paused") await runc.resume(rec.id).catch(() => {});
+      if (rec.state.status === "paused") await runc.resume(runcIdOf(rec)).catch(() => {});
       const timeout = timeoutSeconds ?? rec.config.StopTimeout ?? 10;
-      await runc.signal(rec.id, rec.stopSignal.replace(/^SIG/, ""));
+      await runc.signal(runcIdOf(rec), rec.stopSignal.replace(/^SIG/, ""));
       if (!(await this.#exitWithin(rec, timeout * 1000))) {
-        await runc.signal(rec.id, "KILL");
+        await runc.signal(runcIdOf(rec), "KILL");
         await this.#exitWithin(rec, 10_000);
       }
       return (await this.#finishLocked(rec)) ?? rec;
@@ -329,7 +357,7 @@ export class ContainerService {
       throw new StrataError("FAILED_PRECONDITION", `Cannot kill container: ${ref}: Container ${rec.id} is not running`);
     }
     const runc = await this.runc();
-    if (!(await runc.signal(rec.id, sig.replace(/^SIG/, "")))) {
+    if (!(await runc.signal(runcIdOf(rec), sig.replace(/^SIG/, "")))) {
       throw new StrataError("FAILED_PRECONDITION", `Cannot kill container: ${ref}: Container ${rec.id} is not running`);
     }
     if (signalNumber(sig) === 9) await this.#exitWithin(rec, 5000);
@@ -347,7 +375,7 @@ export class ContainerService {
       const rec = (await this.#finishLocked(cur)) ?? this.records.get(cur.id);
       if (rec.state.status === "paused") throw new StrataError("FAILED_PRECONDITION", `Container ${rec.id} is already paused`);
       if (rec.state.status !== "running") throw new StrataError("FAILED_PRECONDITION", `Container ${rec.id} is not running`);
-      await (await this.runc()).pause(rec.id);
+      await (await this.runc()).pause(runcIdOf(rec));
       rec.state = { ...rec.state, status: "paused" };
       await this.records.write(rec);
       return rec;
@@ -359,7 +387,7 @@ export class ContainerService {
     return this.#locked(target.id, async (cur) => {
       const rec = (await this.#finishLocked(cur)) ?? this.records.get(cur.id);
       if (rec.state.status !== "paused") throw new StrataError("FAILED_PRECONDITION", `Container ${rec.id} is not paused`);
-      await (await this.runc()).resume(rec.id);
+      await (await this.runc()).resume(runcIdOf(rec));
       rec.state = { ...rec.state, status: "running" };
       await this.records.write(rec);
       return rec;
@@ -382,8 +410,8 @@ export class ContainerService {
           );
         }
         const runc = await this.runc();
-        if (rec.state.status === "paused") await runc.resume(rec.id).catch(() => {});
-        await runc.signal(rec.id, "KILL");
+        if (rec.state.status === "paused") await runc.resume(runcIdOf(rec)).catch(() => {});
+        await runc.signal(runcIdOf(rec), "KILL");
         await this.#exitWithin(rec, 10_000);
         rec = { ...rec, hostConfig: { ...rec.hostConfig, AutoRemove: false } };
         rec = (await this.#finishLocked(rec)) ?? rec;
@@ -452,11 +480,11 @@ export class ContainerService {
     const mounts = await this.layerMounts(rec);
     const pause = (o.pause ?? true) && rec.state.status === "running";
     const runc = pause ? await this.runc() : undefined;
-    if (pause) await runc!.pause(rec.id);
+    if (pause) await runc!.pause(runcIdOf(rec));
     try {
       return await commitContainer(this.#o.store, this.#o.differ, rec, mounts, o);
     } finally {
-      if (pause) await runc!.resume(rec.id).catch(() => {});
+      if (pause) await runc!.resume(runcIdOf(rec)).catch(() => {});
     }
   }
 
@@ -490,7 +518,7 @@ export class ContainerService {
     if (rec.state.status !== "running" && rec.state.status !== "paused") {
       throw new StrataError("FAILED_PRECONDITION", `Container ${rec.id} is not running`);
     }
-    return topOf(await (await this.runc()).pids(rec.id), psArgs);
+    return topOf(await (await this.runc()).pids(runcIdOf(rec)), psArgs);
   }
 
   /**
@@ -561,13 +589,18 @@ export class ContainerService {
     return rec;
   }
 
-  /** Kills what is left of the container's processes and releases its mounts and runc state. Idempotent. */
+  /**
+   * Kills what is left of the container's processes and releases its mounts and runc state.
+   * Idempotent. runc's state of a container that has exited under a live monitor is left to the
+   * monitor's exit command (it deletes exactly that run), which saves this command a runc process.
+   */
   async #cleanupRuntime(rec: ContainerRecord): Promise<void> {
     for (const pid of rec.state.proxyPids ?? []) killQuietly(pid);
     const dir = this.layout.runtime(rec.id);
     if (!existsSync(dir)) return;
-    const runc = await this.runc();
-    await runc.remove(rec.id);
+    const runcId = runcIdOf(rec);
+    const monitorWillDelete = readExitFile(this.layout.exitFile(rec.id)) !== undefined && isMonitorOf(rec.state.monitorPid ?? 0, runcId);
+    if (!monitorWillDelete) await (await this.runc()).remove(runcId);
     await releaseMounts(dir);
     rmSync(this.layout.activeMarker(rec.id), { force: true });
   }
@@ -607,10 +640,11 @@ export class ContainerService {
     }
   }
 
-  #exitCommand(id: string): string[] {
-    // A shell checks the marker first: when the CLI that waited on the container already cleaned
-    // up, the exit command costs a shell, not a strata process.
-    return ["/bin/sh", "-c", '[ -e "$1" ] || exit 0; shift; exec "$@"', "sh", this.layout.activeMarker(id), ...this.#o.cleanupCommand(id)];
+  #exitCommand(id: string, runcId: string, runc: ContainerRunc): string[] {
+    // runc's state of this run goes first; then, unless the CLI that waited on the container has
+    // already cleaned up (the marker is gone), strata's own cleanup. A CLI that did costs a shell.
+    const script = '"$1" --root "$2" delete "$3" >/dev/null 2>&1; [ -e "$4" ] || exit 0; shift 4; exec "$@"';
+    return ["/bin/sh", "-c", script, "sh", runc.binary, runc.stateRoot, runcId, this.layout.activeMarker(id), ...this.#o.cleanupCommand(id)];
   }
 
   async #imageLayers(rec: ContainerRecord): Promise<{ layers: Descriptor[]; diffIds: Digest[] }> {

@@ -17,6 +17,11 @@ export interface ContainerState {
   oomKilled: boolean;
   /** The conmon process monitoring the container, while it runs. */
   monitorPid?: number;
+  /**
+   * runc's name for this run of the container: the ID and a per-start suffix, so what a monitor
+   * does after its container has exited (its exit command) can never touch a later start.
+   */
+  runcId?: string;
   /** Port proxy processes, while the container runs. */
   proxyPids?: number[];
 }
@@ -123,3 +128,6 @@ export interface ContainerRecord {
 }
 
 export const ZERO_TIME = "0001-01-01T00:00:00Z";
+
+/** runc's container name for the container's current (or last) run. */
+export const runcIdOf = (rec: ContainerRecord): string => rec.state.runcId ?? rec.id;

@@ -46,6 +46,8 @@ export async function resolveMounts(volumes: VolumeStore, records: ContainerReco
     }
   }
   const imageVolumes = input.imageVolumes.map((p) => cleanPath(p)).filter((p) => !taken.has(p));
+  // Most containers mount nothing: no volume is touched, no lock taken.
+  if (requests.length === 0 && inherited.length === 0 && imageVolumes.length === 0) return { mounts: [], created: [] };
 
   return volumes.locked(async () => {
     const created: string[] = [];
