@@ -15,7 +15,7 @@ async function freePort(): Promise<number> {
 async function get(url: string): Promise<string> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await (await fetch(url)).text();
+      return await (await fetch(url, { signal: AbortSignal.timeout(20_000) })).text();
     } catch (e) {
       if (attempt > 40) throw e;
       await new Promise((r) => setTimeout(r, 50)); // httpd may still be starting
@@ -54,7 +54,7 @@ describe("-p publishes a container port through a userland proxy, loopback only 
 
     // Stopping the container ends its proxy and frees the port.
     await strata(root, ["stop", "-t", "1", "web"]);
-    await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+    await expect(fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(20_000) })).rejects.toThrow();
     await strata(root, ["start", "web"]);
     expect(await get(`http://127.0.0.1:${port}/`)).toBe("served from the container\n");
     await strata(root, ["rm", "-f", "web", "anyport"]);

@@ -78,6 +78,7 @@ for my $spec (@specs) {
   bind($l, $addr) or do { print "error bind $ip:$port: $!\n"; exit 1 };
   listen($l, 128) or do { print "error listen $ip:$port: $!\n"; exit 1 };
   my $bound = $v6 ? (unpack_sockaddr_in6(getsockname($l)))[0] : (unpack_sockaddr_in(getsockname($l)))[0];
+  fcntl($l, F_SETFL, fcntl($l, F_GETFL, 0) | O_NONBLOCK); # a connection reset before accept must not block the relay
   push @listen, $l; $cport{fileno $l} = $cport;
   print "bound $bound\n";
 }

@@ -459,6 +459,7 @@ export class ContainerService {
 
   /** The writable layer's own bytes (Docker's SizeRw), read from its upper directory alone. */
   async size(rec: ContainerRecord): Promise<number> {
+    if (rec.layerUpper !== undefined) return writableLayerSize(rec.layerUpper);
     const mounts = await this.layerMounts(rec).catch((e: unknown) => {
       if (isNotFound(e)) return undefined;
       throw e;

@@ -121,6 +121,8 @@ export interface ContainerRecord {
    * cp, commit, export), so a created container costs one small file.
    */
   layer?: string;
+  /** The writable layer's upper directory, so sizes are read without opening the snapshotter. */
+  layerUpper?: string;
   /** The image STOPSIGNAL or --stop-signal, resolved at create. */
   stopSignal: string;
   /** The published ports while the container runs, host ports filled in (Docker's NetworkSettings.Ports). */

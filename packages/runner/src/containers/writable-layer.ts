@@ -47,6 +47,7 @@ export async function ensureWritableLayer(rec: ContainerRecord, deps: LayerDeps)
   const init = await ensureInitLayer(deps.snapshotter, top);
   const mounts = await deps.snapshotter.prepare(rec.id, init, { labels: { [THIN_LABEL]: "1", [CONTAINER_LABEL]: rec.id } });
   rec.layer = rec.id;
+  rec.layerUpper = layerDirsOf(mounts).upper;
   return mounts;
 }
 
