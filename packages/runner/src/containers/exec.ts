@@ -18,6 +18,8 @@ export interface ExecOptions {
   env?: string[];
   /** "inherit" (the CLI's own stdio) or "pipe" (returned streams). */
   stdio?: "inherit" | "pipe";
+  /** `-d`: start the process and return; it runs on in the container, its output discarded. */
+  detach?: boolean;
 }
 
 /** runc exec could not start the process: Docker answers 126 for a missing or unrunnable command. */
@@ -64,10 +66,10 @@ export async function execInContainer(
   const procFile = path.join(dir, `exec-${tag}.json`);
   const logFile = path.join(dir, `exec-${tag}.log`);
   writeFileSync(procFile, JSON.stringify(proc));
-  const args = ["--root", runc.stateRoot, "--log", logFile, "--log-format", "json", "exec", ...(o.tty ? ["--tty"] : []), "--process", procFile, runcIdOf(rec)];
+  const args = ["--root", runc.stateRoot, "--log", logFile, "--log-format", "json", "exec", ...(o.tty ? ["--tty"] : []), ...(o.detach ? ["--detach"] : []), "--process", procFile, runcIdOf(rec)];
   const piped = o.stdio === "pipe";
   const child = spawn(runc.binary, args, {
-    stdio: [o.interactive ? (piped ? "pipe" : "inherit") : "ignore", piped ? "pipe" : "inherit", piped ? "pipe" : "inherit"],
+    stdio: o.detach ? "ignore" : [o.interactive ? (piped ? "pipe" : "inherit") : "ignore", piped ? "pipe" : "inherit", piped ? "pipe" : "inherit"],
   });
   const exit = new Promise<number>((resolve, reject) => {
     child.once("error", (e) => reject(new StrataError("UNAVAILABLE", `cannot start ${runc.binary}: ${e.message}`)));

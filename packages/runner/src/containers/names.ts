@@ -41,7 +41,9 @@ export function validateName(input: string): string {
 /**
  * Container names as symlinks `names/<name>` → id: symlink(2) fails with EEXIST when the name is
  * taken, so two commands can never both get one, without a lock. A name whose container record
- * is gone (a crash between the two) is taken over.
+ * is gone (a crash between the two) is taken over. The target is the ID in base64url (43
+ * characters): ext4 keeps a symlink target under 60 bytes in the inode, where the 64 hex digits
+ * would take a 4 KiB block per name.
  */
 export class NameRegistry {
   constructor(
@@ -52,7 +54,8 @@ export class NameRegistry {
   /** The id holding `name`, or undefined. */
   lookup(name: string): string | undefined {
     try {
-      return readlinkSync(this.layout.name(name));
+      const target = readlinkSync(this.layout.name(name));
+      return /^[0-9a-f]{64}$/.test(target) ? target : Buffer.from(target, "base64url").toString("hex");
     } catch (e) {
       if (errnoCode(e) === "ENOENT" || errnoCode(e) === "EINVAL") return undefined;
       throw e;
@@ -63,7 +66,7 @@ export class NameRegistry {
     mkdirSync(this.layout.namesDir, { recursive: true });
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        symlinkSync(id, this.layout.name(name));
+        symlinkSync(Buffer.from(id, "hex").toString("base64url"), this.layout.name(name));
         return;
       } catch (e) {
         if (errnoCode(e) !== "EEXIST") throw e;

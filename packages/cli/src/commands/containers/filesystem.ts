@@ -2,7 +2,6 @@ import { createWriteStream } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { finished } from "node:stream/promises";
-import { StrataError } from "@strata/core";
 import type { GlobalOptions } from "../../engine.js";
 import { usageError } from "../../errors.js";
 import { openContainers } from "./service.js";
@@ -85,5 +84,3 @@ function splitContainerPath(arg: string): { container: string; path: string } | 
   if (p !== "" && !p.startsWith("/")) return { container: arg.slice(0, colon), path: `/${p}` };
   return { container: arg.slice(0, colon), path: p };
 }
-
-export const notImplemented = (what: string) => new StrataError("NOT_IMPLEMENTED", `${what} is not supported`);

@@ -1,5 +1,4 @@
 import { spawnSync } from "node:child_process";
-import { isStrataError } from "@strata/core";
 import { CreateFailed, DEFAULT_DETACH_KEYS, type ContainerRecord, type ContainerService } from "@strata/runner";
 import { usageError } from "../../errors.js";
 
@@ -99,5 +98,3 @@ export function parseDetachKeys(spec: string | undefined): string {
   });
   return codes.map((c) => c.toString(16)).join(",");
 }
-
-export const isUsage = (e: unknown) => isStrataError(e) && e.code === "INVALID_ARGUMENT";

@@ -81,18 +81,15 @@ export async function execCommand(
   if (o.interactive && o.tty && !process.stdin.isTTY) throw usageError("the input device is not a TTY");
   const svc = await openContainers(g);
   try {
-    const { exit, child } = await svc.exec(ref, {
+    const { exit } = await svc.exec(ref, {
       args,
       interactive: o.interactive,
       tty: o.tty,
       user: o.user,
       workdir: o.workdir,
       env: environment(o.envFile, o.env),
+      detach: o.detach,
     });
-    if (o.detach) {
-      child.unref();
-      return 0;
-    }
     return await exit;
   } catch (e) {
     // runc has printed why, in one line of its own.

@@ -188,9 +188,9 @@ class ImageNames {
     if (!p) {
       p = (async () => {
         const { imageSize } = await import("../../image-size.js");
-        const manifest = await this.store.content.readJSON<Manifest>(rec.imageManifest).catch(() => undefined);
-        if (!manifest) return 0;
-        return imageSize(this.store, { manifest } as never);
+        const { readImage } = await import("@strata/store");
+        const image = await readImage(this.store, rec.imageManifest).catch(() => undefined);
+        return image ? imageSize(this.store, image) : 0;
       })();
       this.#sizes.set(rec.imageManifest, p);
     }
