@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { StrataError } from "@strata/core";
 import type { GlobalOptions } from "./engine.js";
 import { printError } from "./errors.js";
+import { collect } from "./program.js";
 
 /**
  * Go's strconv.ParseBool, for Docker's `-H=false` / `--human=false` (commander hands a short
@@ -58,5 +59,41 @@ export function registerHistory(program: Command, globals: () => GlobalOptions):
       const { historyCommand } = await import("./commands/history.js");
       await historyCommand(image, { trunc: opts.trunc, human: parseBool("-H, --human", human), quiet: opts.quiet, format: opts.format }, globals());
     }),
+  );
+
+  exitTwoOnError(
+    program
+      .command("compare")
+      .description("Compare two images: shared base, first divergent step, aligned histories, file and config differences (exit 0 identical, 1 different, 2 error)")
+      .argument("<a>", "image in the store, or docker-archive:FILE, oci-archive:FILE, oci:DIR[:TAG]")
+      .argument("<b>")
+      .option("--path <glob>", "only files under these paths (repeatable; Go globs and **)", collect, [])
+      .option("--ignore-timestamps", "file mtimes, history times and the config's created time do not count")
+      .option("--ignore-history", "history entries do not count")
+      .option("--semantic", "only the final filesystem and config count (implies --ignore-timestamps --ignore-history)")
+      .option("--format <format>", "text (default) or json")
+      .option("--html <file>", "also write a self-contained HTML report")
+      .option("--no-trunc", "do not truncate output"),
+  ).action(async (a: string, b: string, opts) =>
+    orExitTwo(async () => (await import("./commands/compare.js")).compareCommand(a, b, opts, globals())),
+  );
+
+  exitTwoOnError(
+    program
+      .command("analyze")
+      .description("Show the bytes an image carries for nothing (files later layers overwrite or delete) and its efficiency; --ci gates on dive's rules")
+      .argument("<image>", "image in the store, or docker-archive:FILE, oci-archive:FILE, oci:DIR[:TAG]")
+      .option("--ci", "evaluate the CI rules (from .dive-ci, or --ci-config) and exit 1 when one fails")
+      .option("--ci-config <file>", "rules file (YAML with a rules: map, as dive's .dive-ci); implies --ci")
+      .option("--lowest-efficiency <ratio>", "fail below this efficiency (0-1; dive's default 0.9); implies --ci")
+      .option("--highest-wasted-bytes <size>", "fail above this many wasted bytes (e.g. 20MB; default disabled); implies --ci")
+      .option("--highest-user-wasted-percent <ratio>", "fail above this ratio of wasted to user bytes (0-1; default 0.1); implies --ci")
+      .option("--summary <file>", "write a Markdown summary (for a CI job)")
+      .option("--html <file>", "also write a self-contained HTML report")
+      .option("--format <format>", "text (default) or json")
+      .option("--top <n>", "wasted copies to list in text output", "20")
+      .option("--no-trunc", "do not truncate output"),
+  ).action(async (image: string, opts) =>
+    orExitTwo(async () => (await import("./commands/analyze.js")).analyzeCommand(image, opts, globals())),
   );
 }
