@@ -32,3 +32,4 @@ export { buildTar, type TarMember } from "./tar/tar-writer.js";
 export { readTar } from "./tar/tar-reader.js";
 export type { TarHeader, TarType } from "./tar/tar-header.js";
 export { withLock } from "./lock.js";
+export { dir, file, hardlink, symlink, writeDockerArchive, writeOciArchive, type FixtureConfig } from "./fixtures/image-archives.js";

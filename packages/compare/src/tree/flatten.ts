@@ -63,6 +63,17 @@ export function flatten(layers: readonly LayerIndex[]): FlatTree {
       if (size > 0) superseded.push({ path: e.path, bytes: size, layer: node.layer, by, how });
     }
   };
+  /** Registers `p` under its parent, and each ancestor a tar left implicit under its own. */
+  const addChild = (p: string) => {
+    while (p !== "/") {
+      const parent = parentOf(p);
+      let kids = children.get(parent);
+      if (!kids) children.set(parent, (kids = new Set()));
+      if (kids.has(p)) return;
+      kids.add(p);
+      p = parent;
+    }
+  };
   const removeChildren = (dir: string, by: number, how: Superseded["how"]) => {
     const kids = children.get(dir);
     if (!kids) return;
@@ -86,12 +97,7 @@ export function flatten(layers: readonly LayerIndex[]): FlatTree {
       if (existing) {
         if (existing.entry.type === "dir" && e.type !== "dir") removeChildren(e.path, i, "deleted");
         gone(existing, i, "overwritten");
-      } else {
-        const parent = parentOf(e.path);
-        let kids = children.get(parent);
-        if (!kids) children.set(parent, (kids = new Set()));
-        kids.add(e.path);
-      }
+      } else addChild(e.path);
       const node: TreeNode = { entry: e, layer: i };
       if (e.type === "file") {
         node.inode = { entry: e, layer: i, names: 1 };
