@@ -4,6 +4,29 @@ import { StrataError, type Digest } from "@strata/core";
 import type { LayerEntry } from "./entry.js";
 
 const CHUNK = 1 << 18;
+const WINDOW = 1 << 20;
+
+/**
+ * Reads ranges of one file through a 1 MiB window: the files a comparison reads follow each
+ * other in the layer tar, so one read serves dozens of small files (a syscall per file cost
+ * more than the copy).
+ */
+class WindowedFile {
+  readonly #buf = Buffer.alloc(WINDOW);
+  #start = 0;
+  #len = 0;
+  constructor(readonly fd: number) {}
+
+  /** `n` bytes at `pos` (n ≤ WINDOW), valid until the next call. */
+  bytes(pos: number, n: number): Buffer {
+    if (pos < this.#start || pos + n > this.#start + this.#len) {
+      this.#start = pos;
+      this.#len = readSync(this.fd, this.#buf, 0, WINDOW, pos);
+    }
+    const at = pos - this.#start;
+    return this.#buf.subarray(at, Math.min(at + n, this.#len));
+  }
+}
 
 /**
  * Whether two regular files have the same content, reading as little as it can: one entry
@@ -12,67 +35,69 @@ const CHUNK = 1 << 18;
  * byte in place (memcmp speed, no hashing). Opened files stay open until `close()`.
  */
 export class ContentComparer {
-  readonly #fds = new Map<string, number>();
-  readonly #a = Buffer.alloc(CHUNK);
-  readonly #b = Buffer.alloc(CHUNK);
+  /** Open layer files, one window per file and side, so the two sides never evict each other. */
+  readonly #files = { a: new Map<string, WindowedFile>(), b: new Map<string, WindowedFile>() };
+  /** Answers already worked out (a layer's own diff asks again what the file diff asked). */
+  readonly #known = new WeakMap<LayerEntry, WeakMap<LayerEntry, boolean>>();
 
   same(a: LayerEntry, b: LayerEntry): boolean {
     if (a === b) return true;
     if (a.size !== b.size) return false;
     if (a.digest && b.digest) return a.digest === b.digest;
     if (a.size === 0) return true;
-    if (a.file !== undefined && b.file !== undefined) return this.#sameBytes(a, b);
-    return this.digest(a) === this.digest(b);
+    const known = this.#known.get(a)?.get(b);
+    if (known !== undefined) return known;
+    const same = a.file !== undefined && b.file !== undefined ? this.#sameBytes(a, b) : this.digest(a) === this.digest(b);
+    let forA = this.#known.get(a);
+    if (!forA) this.#known.set(a, (forA = new WeakMap()));
+    forA.set(b, same);
+    return same;
   }
 
   /** The content's sha256 (computed from the layer file once, then kept on the entry). */
   digest(e: LayerEntry): Digest {
     if (e.digest) return e.digest;
     if (e.file === undefined || e.offset === undefined) throw new StrataError("INTERNAL", `${e.path}: content is not available`);
+    const offset = e.offset;
     const hash = createHash("sha256");
-    this.#read(e, (chunk) => {
+    const f = this.#file(e.file);
+    for (let done = 0; done < e.size; ) {
+      const chunk = f.bytes(offset + done, Math.min(CHUNK, e.size - done));
+      if (chunk.length === 0) throw new StrataError("INVALID_ARGUMENT", `${e.path}: layer file ended early`);
       hash.update(chunk);
-      return true;
-    });
+      done += chunk.length;
+    }
     e.digest = `sha256:${hash.digest("hex")}`;
     return e.digest;
   }
 
   close(): void {
-    for (const fd of this.#fds.values()) closeSync(fd);
-    this.#fds.clear();
+    for (const side of Object.values(this.#files)) {
+      for (const f of side.values()) closeSync(f.fd);
+      side.clear();
+    }
   }
 
-  #fd(file: string): number {
-    let fd = this.#fds.get(file);
-    if (fd === undefined) {
-      fd = openSync(file, "r");
-      this.#fds.set(file, fd);
+  #file(file: string, side: "a" | "b" = "a"): WindowedFile {
+    let f = this.#files[side].get(file);
+    if (!f) {
+      f = new WindowedFile(openSync(file, "r"));
+      this.#files[side].set(file, f);
     }
-    return fd;
+    return f;
   }
 
   #sameBytes(a: LayerEntry, b: LayerEntry): boolean {
-    const fa = this.#fd(a.file!);
-    const fb = this.#fd(b.file!);
+    const fa = this.#file(a.file!, "a");
+    const fb = this.#file(b.file!, "b");
     for (let done = 0; done < a.size; ) {
       const n = Math.min(CHUNK, a.size - done);
-      const ra = readSync(fa, this.#a, 0, n, a.offset! + done);
-      const rb = readSync(fb, this.#b, 0, n, b.offset! + done);
-      if (ra !== n || rb !== n) throw new StrataError("INVALID_ARGUMENT", `${ra !== n ? a.path : b.path}: layer file ended early`);
-      if (!this.#a.subarray(0, n).equals(this.#b.subarray(0, n))) return false;
+      const ba = fa.bytes(a.offset! + done, n);
+      const bb = fb.bytes(b.offset! + done, n);
+      if (ba.length !== n || bb.length !== n) throw new StrataError("INVALID_ARGUMENT", `${ba.length !== n ? a.path : b.path}: layer file ended early`);
+      if (!ba.equals(bb)) return false;
       done += n;
     }
     return true;
-  }
-
-  #read(e: LayerEntry, fn: (chunk: Buffer) => boolean): void {
-    const fd = this.#fd(e.file!);
-    for (let done = 0; done < e.size; ) {
-      const n = readSync(fd, this.#a, 0, Math.min(CHUNK, e.size - done), e.offset! + done);
-      if (n === 0) throw new StrataError("INVALID_ARGUMENT", `${e.path}: layer file ended early`);
-      if (!fn(this.#a.subarray(0, n))) return;
-      done += n;
-    }
   }
 }

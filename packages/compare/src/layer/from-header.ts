@@ -3,6 +3,8 @@ import { TarType, type ReadHeader } from "@strata/layers";
 import { entryBytes, type EntryType, type LayerEntry, type LayerIndex } from "./entry.js";
 
 const WHITEOUT = ".wh.";
+/** A name that is clean already but for its leading "/" (no ".", "..", "//" or leading "./"): the common case, without splitting. */
+const SIMPLE = /^(?!\.{1,2}(\/|$))(?!\/)(?!.*\/\.{1,2}(\/|$))(?!.*\/\/).+$/s;
 const OPAQUE = ".wh..wh..opq";
 
 const TYPES: Record<string, EntryType> = {
@@ -24,7 +26,7 @@ export class LayerIndexBuilder {
 
   /** Adds one header; returns the entry for a path it writes (undefined for a whiteout, the root or an unknown type). */
   add(h: ReadHeader, at?: { file: string; offset: number }): LayerEntry | undefined {
-    const path = cleanPath(h.name);
+    const path = SIMPLE.test(h.name) ? `/${h.name.endsWith("/") ? h.name.slice(0, -1) : h.name}` : cleanPath(h.name);
     if (path === "/") return undefined;
     const slash = path.lastIndexOf("/");
     const base = path.slice(slash + 1);

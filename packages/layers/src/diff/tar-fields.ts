@@ -1,5 +1,6 @@
 import { StrataError } from "@strata/core";
 import { BLOCK, TarType } from "./tar-header.js";
+import { NO_XATTRS } from "./xattrs.js";
 
 /** An entry header as read (`name` as stored, not yet normalised), before its body. */
 export interface ReadHeader {
@@ -13,7 +14,7 @@ export interface ReadHeader {
   linkname: string;
   devmajor: number;
   devminor: number;
-  xattrs: Map<string, Buffer>;
+  xattrs: ReadonlyMap<string, Buffer>;
 }
 
 /** What a header block is: an entry, or extended data (PAX, GNU long names) for the next one. */
@@ -36,7 +37,7 @@ export const MAX_EXTENDED = 1 << 24;
 
 /** Decodes one 512-byte header block, applying (and not clearing) the pending extensions. */
 export function decodeHeaderBlock(block: Buffer, ext: PendingExtensions): HeaderBlock {
-  if (block.every((b) => b === 0)) return { kind: "end" };
+  if (isZero(block)) return { kind: "end" };
   verifyChecksum(block);
   const type = String.fromCharCode(block[156]!) || TarType.file;
   const size = readNumber(block, 124, 12);
@@ -44,25 +45,25 @@ export function decodeHeaderBlock(block: Buffer, ext: PendingExtensions): Header
     if (size > MAX_EXTENDED) throw badTar(`extended header of ${size} bytes`);
     return { kind: "extended", type, size };
   }
-  const magic = block.subarray(257, 263).toString("latin1");
+  const ustar = block[257] === 0x75 && block[258] === 0x73 && block[259] === 0x74 && block[260] === 0x61 && block[261] === 0x72; // "ustar"
   let name = cString(block, 0, 100);
-  const prefix = magic.startsWith("ustar") ? cString(block, 345, 155) : "";
+  const prefix = ustar ? cString(block, 345, 155) : "";
   if (prefix) name = `${prefix}/${name}`;
   const { pax } = ext;
-  const xattrs = new Map<string, Buffer>();
-  for (const [k, v] of pax) if (k.startsWith("SCHILY.xattr.")) xattrs.set(k.slice("SCHILY.xattr.".length), v);
+  // Most headers have no PAX records: no map of their own for xattrs then.
+  const xattrs = pax.size === 0 ? NO_XATTRS : xattrsOf(pax);
   const paxText = (k: string) => pax.get(k)?.toString("utf8");
-  const paxInt = (k: string, fallback: number) => (pax.has(k) ? Math.floor(Number(paxText(k))) : fallback);
+  const paxInt = (k: string, fallback: number) => (pax.size !== 0 && pax.has(k) ? Math.floor(Number(paxText(k))) : fallback);
   const bodySize = paxInt("size", size);
   const header: ReadHeader = {
-    name: paxText("path") ?? ext.longName ?? name,
+    name: (pax.size !== 0 ? paxText("path") : undefined) ?? ext.longName ?? name,
     type: type === "\0" || type === "7" ? TarType.file : type,
     mode: readNumber(block, 100, 8),
     uid: paxInt("uid", readNumber(block, 108, 8)),
     gid: paxInt("gid", readNumber(block, 116, 8)),
     size: type === TarType.dir || type === TarType.link || type === TarType.symlink ? 0 : bodySize,
     mtime: paxInt("mtime", readNumber(block, 136, 12)),
-    linkname: paxText("linkpath") ?? ext.longLink ?? cString(block, 157, 100),
+    linkname: (pax.size !== 0 ? paxText("linkpath") : undefined) ?? ext.longLink ?? cString(block, 157, 100),
     devmajor: readNumber(block, 329, 8),
     devminor: readNumber(block, 337, 8),
     xattrs,
@@ -81,6 +82,20 @@ export function applyExtension(ext: PendingExtensions, type: string, data: Buffe
 
 export const noExtensions = (): PendingExtensions => ({ pax: new Map() });
 
+/** Whether extended data is waiting for the next entry (else the same object can be kept). */
+export const hasExtensions = (ext: PendingExtensions): boolean => ext.pax.size !== 0 || ext.longName !== undefined || ext.longLink !== undefined;
+
+function xattrsOf(pax: Map<string, Buffer>): Map<string, Buffer> {
+  const xattrs = new Map<string, Buffer>();
+  for (const [k, v] of pax) if (k.startsWith("SCHILY.xattr.")) xattrs.set(k.slice("SCHILY.xattr.".length), v);
+  return xattrs;
+}
+
+function isZero(b: Buffer): boolean {
+  for (let i = 0; i < BLOCK; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
 function verifyChecksum(b: Buffer): void {
   let sum = 0;
   for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : b[i]!;
@@ -88,9 +103,10 @@ function verifyChecksum(b: Buffer): void {
 }
 
 function cString(b: Buffer, off: number, len: number): string {
-  const s = b.subarray(off, off + len);
-  const nul = s.indexOf(0);
-  return (nul < 0 ? s : s.subarray(0, nul)).toString("utf8");
+  let end = off;
+  const stop = off + len;
+  while (end < stop && b[end] !== 0) end++;
+  return end === off ? "" : b.toString("utf8", off, end);
 }
 
 /** Octal (space/NUL padded) or GNU base-256 for large values; parsed byte by byte (hot: 8 fields a header). */

@@ -1,6 +1,6 @@
 import { ByteReader } from "./byte-reader.js";
 import { BLOCK, padding } from "./tar-header.js";
-import { applyExtension, badTar, decodeHeaderBlock, noExtensions, type ReadHeader } from "./tar-fields.js";
+import { applyExtension, badTar, decodeHeaderBlock, hasExtensions, noExtensions, type ReadHeader } from "./tar-fields.js";
 
 /** A header as read: every field present (`name` as stored, not yet normalised). */
 export interface TarEntry extends ReadHeader {
@@ -29,7 +29,7 @@ export async function* readTar(source: AsyncIterable<Uint8Array> | Iterable<Uint
       continue;
     }
     const { header, bodySize } = decoded;
-    ext = noExtensions();
+    if (hasExtensions(ext)) ext = noExtensions();
     let consumed = 0;
     const body = r.chunks(bodySize);
     const entry: TarEntry = {

@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { StrataError } from "@strata/core";
 import { BLOCK, padding } from "./tar-header.js";
-import { applyExtension, badTar, decodeHeaderBlock, noExtensions, type ReadHeader } from "./tar-fields.js";
+import { applyExtension, badTar, decodeHeaderBlock, hasExtensions, noExtensions, type ReadHeader } from "./tar-fields.js";
 
 /** An entry of an uncompressed tar file, with where its body starts in that file. */
 export interface ScannedTarEntry extends ReadHeader {
@@ -50,9 +50,11 @@ export function scanTarFile(file: string, region?: { start: number; length: numb
         pos += decoded.size + padding(decoded.size);
         continue;
       }
-      ext = noExtensions();
+      if (hasExtensions(ext)) ext = noExtensions();
       if (pos + decoded.bodySize > end) throw badTar(`truncated body of ${decoded.header.name}`);
-      out.push({ ...decoded.header, offset: pos });
+      const entry = decoded.header as ScannedTarEntry;
+      entry.offset = pos;
+      out.push(entry);
       pos += decoded.bodySize + padding(decoded.bodySize);
     }
     return out;
