@@ -96,9 +96,11 @@ function isZero(b: Buffer): boolean {
   return true;
 }
 
+/** The header checksum: the sum of all bytes with the checksum field itself counted as spaces. */
 function verifyChecksum(b: Buffer): void {
-  let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : b[i]!;
+  let sum = 8 * 0x20;
+  for (let i = 0; i < 148; i++) sum += b[i]!;
+  for (let i = 156; i < BLOCK; i++) sum += b[i]!;
   if (readNumber(b, 148, 8) !== sum) throw badTar("header checksum mismatch");
 }
 
