@@ -92,7 +92,7 @@ export function nodeDifferences(na: TreeNode, nb: TreeNode, cmp: ContentComparer
   if (type === "symlink" && a.link !== b.link) what.push("link");
   if (type === "file" && (a.type === "hardlink" ? a.link : undefined) !== (b.type === "hardlink" ? b.link : undefined)) what.push("hardlink");
   if ((type === "char" || type === "block") && a.device !== b.device) what.push("device");
-  if (JSON.stringify(a.xattrs ?? {}) !== JSON.stringify(b.xattrs ?? {})) what.push("xattrs");
+  if ((a.xattrs || b.xattrs) && JSON.stringify(a.xattrs ?? {}) !== JSON.stringify(b.xattrs ?? {})) what.push("xattrs");
   if (!ignoreTimestamps && type !== "dir" && a.mtime !== b.mtime) what.push("mtime");
   return what;
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { Hasher, StrataError, type Digest } from "@strata/core";
-import { decompressed, readTar, scanTarFile } from "@strata/layers";
+import { decompressed, forEachTarEntry, readTar } from "@strata/layers";
 import type { LayerIndex } from "./entry.js";
 import { LayerIndexBuilder } from "./from-header.js";
 
@@ -10,7 +10,7 @@ import { LayerIndexBuilder } from "./from-header.js";
  */
 export function indexLayerFile(file: string): LayerIndex {
   const builder = new LayerIndexBuilder();
-  for (const h of scanTarFile(file)) builder.add(h, { file, offset: h.offset });
+  forEachTarEntry(file, (h) => builder.add(h, { file, offset: h.offset }));
   return builder.index;
 }
 

@@ -4,7 +4,7 @@ export { unpackLayers, type UnpackLayersOptions } from "./unpack.js";
 export { applyLayer, type ApplyLayerOptions, type WhiteoutMode } from "./apply-layer.js";
 export { layerTar, type LayerTarOptions } from "./layer-tar.js";
 export { readTar, type TarEntry } from "./tar-reader.js";
-export { scanTarFile, type ScannedTarEntry } from "./tar-scan.js";
+export { forEachTarEntry, scanTarFile, type ScannedTarEntry } from "./tar-scan.js";
 export { TarType } from "./tar-header.js";
 export type { ReadHeader } from "./tar-fields.js";
 export { decompressed, detectCompression, type Compression } from "./decompress.js";

@@ -18,6 +18,16 @@ const WINDOW = 1 << 16;
  * reads: one `readSync` per window beats a thread-pool round trip per header.
  */
 export function scanTarFile(file: string, region?: { start: number; length: number }): ScannedTarEntry[] {
+  const out: ScannedTarEntry[] = [];
+  forEachTarEntry(file, (e) => out.push(e), region);
+  return out;
+}
+
+/**
+ * `scanTarFile` one entry at a time: nothing is kept, so a caller that keeps only what it needs
+ * lets the headers die young (20,000 retained headers cost more in GC than their decoding).
+ */
+export function forEachTarEntry(file: string, onEntry: (e: ScannedTarEntry) => void, region?: { start: number; length: number }): void {
   const fd = openSync(file, "r");
   try {
     const start = region?.start ?? 0;
@@ -35,7 +45,6 @@ export function scanTarFile(file: string, region?: { start: number; length: numb
       }
       return buf.subarray(pos - winStart, pos - winStart + Math.min(want, winLen - (pos - winStart)));
     };
-    const out: ScannedTarEntry[] = [];
     let ext = noExtensions();
     for (let pos = start; pos < end; ) {
       const block = bytesAt(pos, BLOCK);
@@ -54,10 +63,9 @@ export function scanTarFile(file: string, region?: { start: number; length: numb
       if (pos + decoded.bodySize > end) throw badTar(`truncated body of ${decoded.header.name}`);
       const entry = decoded.header as ScannedTarEntry;
       entry.offset = pos;
-      out.push(entry);
+      onEntry(entry);
       pos += decoded.bodySize + padding(decoded.bodySize);
     }
-    return out;
   } catch (e) {
     if (e instanceof StrataError) throw e;
     throw new StrataError("INVALID_ARGUMENT", `${file}: cannot read the layer: ${(e as Error).message}`, { cause: e });
