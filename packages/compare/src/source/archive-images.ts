@@ -156,14 +156,8 @@ function sameName(a: string, b: string): boolean {
   }
 }
 
-function archiveSource(o: {
+function archiveSource(o: Pick<ImageSource, "transport" | "name" | "id" | "manifestDigest" | "config" | "layers"> & {
   spec: string;
-  transport: Transport;
-  name?: string;
-  id: Digest;
-  manifestDigest?: Digest;
-  config: ImageConfig;
-  layers: ImageLayer[];
   files: LayoutFiles;
   reader: LayerReader;
   open: (i: number) => { path: string; digest?: Digest; size?: number };

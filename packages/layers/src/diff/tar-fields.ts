@@ -1,19 +1,9 @@
 import { StrataError } from "@strata/core";
-import { BLOCK, TarType } from "./tar-header.js";
+import { BLOCK, TarType, type TarHeader } from "./tar-header.js";
 import { NO_XATTRS } from "./xattrs.js";
 
-/** An entry header as read (`name` as stored, not yet normalised), before its body. */
-export interface ReadHeader {
-  name: string;
-  type: string;
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  mtime: number;
-  linkname: string;
-  devmajor: number;
-  devminor: number;
+/** An entry header as read: every field present (`name` as stored, not yet normalised). */
+export interface ReadHeader extends Required<Omit<TarHeader, "xattrs">> {
   xattrs: ReadonlyMap<string, Buffer>;
 }
 
