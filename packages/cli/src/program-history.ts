@@ -41,8 +41,8 @@ export function registerHistory(program: Command, globals: () => GlobalOptions):
   exitTwoOnError(
     program
       .command("history")
-      .description("Show the history of an image (in the store, or docker-archive:FILE, oci-archive:FILE, oci:DIR)")
-      .argument("[image]")
+      .description("Show the history of an image")
+      .argument("[image]", "image in the store, or docker-archive:FILE, oci-archive:FILE, oci:DIR[:TAG]")
       .option("--no-trunc", "do not truncate output")
       .option("-H, --human [bool]", "human-readable sizes and dates", true)
       .option("-q, --quiet", "only show image IDs")
@@ -64,7 +64,7 @@ export function registerHistory(program: Command, globals: () => GlobalOptions):
   exitTwoOnError(
     program
       .command("compare")
-      .description("Compare two images: shared base, first divergent step, aligned histories, file and config differences (exit 0 identical, 1 different, 2 error)")
+      .description("Show how two images differ, step by step and file by file (exit 0 identical, 1 different)")
       .argument("<a>", "image in the store, or docker-archive:FILE, oci-archive:FILE, oci:DIR[:TAG]")
       .argument("<b>")
       .option("--path <glob>", "only files under these paths (repeatable; Go globs and **)", collect, [])
@@ -81,7 +81,7 @@ export function registerHistory(program: Command, globals: () => GlobalOptions):
   exitTwoOnError(
     program
       .command("analyze")
-      .description("Show the bytes an image carries for nothing (files later layers overwrite or delete) and its efficiency; --ci gates on dive's rules")
+      .description("Show the space an image wastes and its efficiency; --ci gates on dive's rules")
       .argument("<image>", "image in the store, or docker-archive:FILE, oci-archive:FILE, oci:DIR[:TAG]")
       .option("--ci", "evaluate the CI rules (from .dive-ci, or --ci-config) and exit 1 when one fails")
       .option("--ci-config <file>", "rules file (YAML with a rules: map, as dive's .dive-ci); implies --ci")
