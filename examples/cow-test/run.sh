@@ -17,6 +17,9 @@ strata history acme/my-base-image:1.0
 echo
 echo "== history of acme/my-final-image:1.0 (the same layers, stored once)"
 strata history acme/my-final-image:1.0
+echo
+echo "== how the final image differs from the base (exit 1: they differ)"
+strata compare acme/my-base-image:1.0 acme/my-final-image:1.0 || [ $? -eq 1 ]
 
 names=(my_container_1 my_container_2 my_container_3 my_container_4 my_container_5)
 strata rm -f "${names[@]}" >/dev/null 2>&1 || true # what an interrupted earlier run left

@@ -4,9 +4,10 @@ import { StrataError, errnoCode, type Digest, type ImageConfig } from "@strata/c
 import { openContextHasher, statCacheFileFor, type ContextHasher } from "@strata/cache";
 import { expandWord, parseDockerfile, type Stage } from "@strata/dockerfile";
 import { teardownsSettled } from "@strata/layers";
-import { withLease, writeImage } from "@strata/store";
+import { withLease } from "@strata/store";
 import type { BuildContext } from "./context.js";
 import { createIgnoreMatcher, readDockerignore } from "./copy/index.js";
+import { writeBuildResult } from "./image-chain.js";
 import { recoverInterruptedBuilds } from "./recover.js";
 import { resolveMetaArgs } from "./stage/args.js";
 import { buildStage } from "./stage/dispatch.js";
@@ -82,10 +83,7 @@ async function buildUnderLease(env: BuildEnv, req: BuildRequest): Promise<BuildR
     const stages = dockerfile.stages.map((s) => stageLabel(dockerfile, s));
     if (req.dryRun) return { tags: req.tags, stages, steps: ctx.steps, warnings };
     const config = finalizeTimes(final.config, req.sourceDateEpoch === undefined ? undefined : ctx.created);
-    const { manifest, configDigest } = await writeImage(env.store, { config, layers: final.layers });
-    for (const tag of req.tags) await env.store.images.put(tag, manifest);
-    // An untagged build result is kept as a dangling image, as `docker build .` keeps it.
-    if (req.tags.length === 0) await env.store.images.putUntagged(manifest);
+    const { manifest, configDigest } = await writeBuildResult(env.store, final, config, req.tags);
     succeeded = true;
     return { imageId: configDigest, manifestDigest: manifest.digest as Digest, tags: req.tags, stages, steps: ctx.steps, warnings };
   } finally {

@@ -13,7 +13,7 @@ const COMMIT_CHANGES = ["cmd", "entrypoint", "env", "expose", "healthcheck", "la
  * same rules as in a build. History is left as it was (commit adds its own entry).
  */
 export function applyConfigChanges(config: ImageConfig, changes: readonly string[]): ImageConfig {
-  const state: StageState = { label: "commit", config: cloneConfig(config), layers: [], args: new Map(), cmdSetHere: false };
+  const state: StageState = { label: "commit", config: cloneConfig(config), layers: [], args: new Map(), cmdSetHere: false, baseHistoryLength: 0, steps: [] };
   state.config.config ??= {};
   const history = state.config.history ? [...state.config.history] : undefined;
   for (const change of changes) {

@@ -33,3 +33,4 @@ export { readTar } from "./tar/tar-reader.js";
 export type { TarHeader, TarType } from "./tar/tar-header.js";
 export { withLock } from "./lock.js";
 export { applyLayer as applyTarToFiles } from "./flatten/apply-layer.js";
+export { dir, file, hardlink, symlink, writeDockerArchive, writeOciArchive, type FixtureConfig } from "./fixtures/image-archives.js";

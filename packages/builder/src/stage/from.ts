@@ -19,7 +19,7 @@ export function emptyConfig(): ImageConfig {
 
 export function scratchState(label: string): StageState {
   const { key } = stepKey({ kind: "FROM", definition: { image: "scratch", platform: hostPlatform() } });
-  return { label, config: emptyConfig(), layers: [], args: new Map(), cmdSetHere: false, key };
+  return { label, config: emptyConfig(), layers: [], args: new Map(), cmdSetHere: false, key, baseHistoryLength: 0, steps: [] };
 }
 
 /** A stage based on an image in the store: its config, and its layers unpacked into snapshots. */
@@ -57,6 +57,9 @@ export async function imageState(ctx: BuildContext, ref: string, label = ref): P
     cmdSetHere: false,
     baseManifest: image.manifestDesc.digest,
     key,
+    parentImage: image.configDigest,
+    baseHistoryLength: config.history.length,
+    steps: [],
   };
 }
 
@@ -82,5 +85,8 @@ export function inheritState(from: StageState, label: string): StageState {
     cmdSetHere: false,
     baseManifest: from.baseManifest,
     key: from.key,
+    parentImage: from.parentImage,
+    baseHistoryLength: from.baseHistoryLength,
+    steps: [...from.steps],
   };
 }

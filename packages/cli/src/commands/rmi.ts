@@ -1,41 +1,50 @@
-import { StrataError, familiarName, isNotFound, normalizeReference, parseReference } from "@strata/core";
+import { StrataError, familiarName, isNotFound, normalizeReference, parseReference, type Digest } from "@strata/core";
 import { noProgress } from "@strata/core";
+import type { ImageNode, Store } from "@strata/store";
 import { openEngine, type GlobalOptions } from "../engine.js";
+import { shortId } from "../format.js";
 import { collectUnused } from "../gc.js";
 
 /**
- * `strata rmi`: untag; when no tag refers to an image any more, remove its blobs and the
- * snapshots no remaining image uses. An image a container uses is never removed: without -f
- * that is refused, as Docker does; with -f it is only untagged and stays as a dangling image
- * (Docker 20.10 deletes it under the container; strata keeps the container's image).
+ * `strata rmi`: untag; when no tag refers to an image any more and no image was built on it,
+ * remove it, then each untagged image it was built on that nothing else uses (Docker's
+ * "Deleted:" lines), and the blobs and snapshots no remaining image uses. An image a container
+ * uses is never removed: without -f that is refused, as Docker does; with -f it is only
+ * untagged and stays, dangling, for the container (Docker 20.10 deletes it under the container).
  */
 export async function rmiCommand(refs: string[], opts: { force?: boolean }, globals: GlobalOptions): Promise<number> {
   const engine = await openEngine(globals, noProgress);
   const { store, snapshotter } = engine;
-  const { readImage } = await import("@strata/store");
+  const { readImage, readImageGraph } = await import("@strata/store");
   const { ContainerRecords } = await import("@strata/runner");
   const containers = new ContainerRecords(store.root).list();
+  const inUse = new Set<string>(containers.map((c) => c.imageId));
   let status = 0;
   for (const ref of refs) {
     try {
       const image = await readImage(store, ref);
-      const tags = (await store.images.list()).filter((t) => t.target.digest === image.manifestDesc.digest);
-      const named = isTagReference(ref) ? tags.filter((t) => t.name === normalizeReference(ref)) : tags;
-      if (!isTagReference(ref) && tags.length > 1 && !opts.force) {
+      const graph = await readImageGraph(store);
+      const node = graph.byId.get(image.configDigest);
+      if (!node) throw new StrataError("NOT_FOUND", `image ${ref}: not found`);
+      const byTag = isTagReference(ref);
+      const children = graph.children(node.id);
+      if (!byTag && node.names.length > 1 && !opts.force) {
         throw new StrataError("FAILED_PRECONDITION", `conflict: unable to delete ${ref} (must be forced) - image is referenced in multiple repositories`);
       }
-      const users = containers.filter((c) => c.imageId === image.configDigest);
-      const deletes = tags.length === named.length;
-      if (deletes && users.length > 0) refuseInUse(ref, image.configDigest, users, opts.force ?? false, isTagReference(ref));
-      for (const t of named) {
-        await store.images.delete(t.name);
-        process.stdout.write(`Untagged: ${familiarName(t.name)}\n`);
+      if (!byTag && children.length > 0) {
+        throw new StrataError("FAILED_PRECONDITION", `conflict: unable to delete ${shortId(node.id)} (cannot be forced) - image has dependent child images`);
       }
-      // -f with containers: untagged only, the image stays (dangling) for them.
-      if (deletes && users.length > 0) await store.images.putUntagged(image.manifestDesc);
-      else if (deletes) {
-        await store.images.deleteManifest(image.manifestDesc.digest); // an untagged (dangling) entry too
-        process.stdout.write(`Deleted: ${image.configDigest}\n`);
+      const untag = byTag ? node.names.filter((n) => n === normalizeReference(ref)) : node.names;
+      const remaining = node.names.filter((n) => !untag.includes(n));
+      const users = containers.filter((c) => c.imageId === node.id);
+      if (remaining.length === 0 && users.length > 0) refuseInUse(ref, node.id, users, opts.force ?? false, byTag);
+      for (const name of untag) {
+        // The last tag of an image others were built on, or containers use, goes; the image stays, untagged.
+        await store.images.untag(name, { keepImage: remaining.length === 0 && (children.length > 0 || users.length > 0) });
+        process.stdout.write(`Untagged: ${familiarName(name)}\n`);
+      }
+      if (remaining.length === 0 && children.length === 0 && users.length === 0) {
+        for (const id of await removeWithUnusedParents(store, node, inUse)) process.stdout.write(`Deleted: ${id}\n`);
       }
     } catch (e) {
       if (!isNotFound(e) && !(e instanceof StrataError && e.code === "FAILED_PRECONDITION")) throw e;
@@ -47,20 +56,38 @@ export async function rmiCommand(refs: string[], opts: { force?: boolean }, glob
   return status;
 }
 
+/**
+ * Removes `node`'s index entries, then walks down its parents removing each that is untagged
+ * and that no other image was built on. Returns the IDs removed, in order.
+ */
+async function removeWithUnusedParents(store: Store, node: ImageNode, inUse: ReadonlySet<string>): Promise<Digest[]> {
+  const { readImageGraph } = await import("@strata/store");
+  const removed: Digest[] = [];
+  let current: ImageNode | undefined = node;
+  while (current) {
+    for (const m of current.manifests) await store.images.deleteManifest(m.digest);
+    removed.push(current.id);
+    if (!current.parent) break;
+    const graph = await readImageGraph(store);
+    const parent = graph.byId.get(current.parent);
+    current = parent && parent.names.length === 0 && graph.children(parent.id).length === 0 && !inUse.has(parent.id) ? parent : undefined;
+  }
+  return removed;
+}
+
 /** Docker's conflict errors for an image containers use; with `force`, only an image ID a running container uses refuses. */
 function refuseInUse(ref: string, id: string, users: { id: string; state: { status: string } }[], force: boolean, byTag: boolean): void {
-  const short = (s: string) => s.replace(/^sha256:/, "").slice(0, 12);
   const running = users.find((u) => u.state.status === "running" || u.state.status === "paused");
   if (running && !byTag) {
-    throw new StrataError("FAILED_PRECONDITION", `conflict: unable to delete ${short(id)} (cannot be forced) - image is being used by running container ${short(running.id)}`);
+    throw new StrataError("FAILED_PRECONDITION", `conflict: unable to delete ${shortId(id)} (cannot be forced) - image is being used by running container ${shortId(running.id)}`);
   }
   if (force) return;
   const c = users[0]!;
   throw new StrataError(
     "FAILED_PRECONDITION",
     byTag
-      ? `conflict: unable to remove repository reference "${ref}" (must force) - container ${short(c.id)} is using its referenced image ${short(id)}`
-      : `conflict: unable to delete ${short(id)} (must be forced) - image is being used by stopped container ${short(c.id)}`,
+      ? `conflict: unable to remove repository reference "${ref}" (must force) - container ${shortId(c.id)} is using its referenced image ${shortId(id)}`
+      : `conflict: unable to delete ${shortId(id)} (must be forced) - image is being used by stopped container ${shortId(c.id)}`,
   );
 }
 
