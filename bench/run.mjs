@@ -17,7 +17,7 @@ import { dockerEngine, strataEngine } from "./lib/engines.mjs";
 import { measure, peakRss } from "./lib/hyperfine.mjs";
 import { printTable, ratio, writeSummary } from "./lib/report.mjs";
 import { scenarios } from "./lib/scenarios.mjs";
-import { containerScenarios, printContainerTable } from "./lib/containers.mjs";
+import { CONTAINER_SCENARIOS, containerScenarios, printContainerTable } from "./lib/containers.mjs";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const RESULTS = path.join(REPO, "bench/results");
@@ -177,9 +177,9 @@ async function main() {
   for (const e of engines) for (const line of e.cleanup()) spawnSync("bash", ["-c", line]);
   console.log("");
   printTable(rows);
-  // Containers (f-i): strata next to the Docker engine (`docker create`, `docker run`).
+  // Containers (h-k): strata next to the Docker engine (`docker create`, `docker run`).
   let containerRows = [];
-  if ((!opts.only || opts.only.some((o) => /^[f-i]/.test(o))) && existsSync(BIN)) {
+  if ((!opts.only || opts.only.some((o) => o === "containers" || CONTAINER_SCENARIOS.some((c) => c.startsWith(o)))) && existsSync(BIN)) {
     console.log("\n== containers");
     containerRows = containerScenarios({
       bin: BIN,
@@ -189,6 +189,7 @@ async function main() {
       runs,
       resultsDir: RESULTS,
       quick: opts.quick,
+      only: opts.only,
     });
     console.log("");
     printContainerTable(containerRows);

@@ -1,8 +1,8 @@
 // Container scenarios (issues 13, 14): strata side by side with the Docker engine on this machine.
-//   f  200 `create` calls from one image: time per call, disk added per created container
-//   g  `run --rm IMAGE true` latency
-//   h  `ps -a -s` with 200 containers that have run (each with a writable layer)
-//   i  1 GiB written with dd from inside a container: into a volume vs into the writable layer
+//   h  200 `create` calls from one image: time per call, disk added per created container
+//   i  `run --rm IMAGE true` latency
+//   j  `ps -a -s` with 200 containers that have run (each with a writable layer)
+//   k  1 GiB written with dd from inside a container: into a volume vs into the writable layer
 // Docker objects are named strata-ctr-bench-* and removed afterwards (the daemon is shared).
 import { spawnSync } from "node:child_process";
 import path from "node:path";
@@ -23,7 +23,10 @@ const duBytes = (dirs) => Number(sh(`du -s -B1 -c ${dirs.map(q).join(" ")} 2>/de
 const dockerRoot = () => sh(`${DOCKER} info --format '{{.DockerRootDir}}'`);
 const dockerRemoveAll = `ids=$(${DOCKER} ps -aq --filter name=${PREFIX}); [ -z "$ids" ] || ${DOCKER} rm -f $ids >/dev/null`;
 
-export function containerScenarios({ bin, busyboxTar, driver, docker, runs, resultsDir, quick }) {
+export const CONTAINER_SCENARIOS = ["h-create", "i-run-rm", "j-ps-s", "k-dd"];
+
+export function containerScenarios({ bin, busyboxTar, driver, docker, runs, resultsDir, quick, only }) {
+  const wanted = (id) => !only || only.some((o) => id.startsWith(o) || o === "containers");
   const root = path.join(BENCH_TMP, "ctr-root");
   const strata = (args) => [q(bin), "--root", q(root), ...(driver ? ["--storage-driver", driver] : []), ...args].join(" ");
   const fresh = [`rm -rf ${q(root)}`, `${strata(["load", "-i", q(busyboxTar)])} >/dev/null`];
@@ -35,15 +38,15 @@ export function containerScenarios({ bin, busyboxTar, driver, docker, runs, resu
     rows.push({ id, title, variant, unit, strata: s, docker: d, ratio });
   };
 
-  // f: 200 creates
-  {
+  // h: 200 creates
+  if (wanted("h-create")) {
     const loop = (cmd) => [`for i in $(seq ${N}); do ${cmd} >/dev/null; done`];
-    const s = measure({ id: "f-create.strata", prepare: fresh, command: loop(strata(["create", "--name", "c$i", "busybox", "true"])), runs, resultsDir });
+    const s = measure({ id: "h-create.strata", prepare: fresh, command: loop(strata(["create", "--name", "c$i", "busybox", "true"])), runs, resultsDir });
     const d = docker
-      ? measure({ id: "f-create.docker", prepare: [dockerRemoveAll], command: loop(`${DOCKER} create --name ${PREFIX}-$i busybox true`), runs, resultsDir })
+      ? measure({ id: "h-create.docker", prepare: [dockerRemoveAll], command: loop(`${DOCKER} create --name ${PREFIX}-$i busybox true`), runs, resultsDir })
       : undefined;
     const perCall = (r) => r && (r.error ? r : { ...r, median: r.median / N, mean: r.mean / N, min: r.min / N, max: r.max / N, times: r.times.map((t) => t / N) });
-    pair("f-create", `(f) ${N} creates from one image, per call`, "time", perCall(s), perCall(d));
+    pair("h-create", `(h) ${N} creates from one image, per call`, "time", perCall(s), perCall(d));
     // Disk per created, unmodified container: du growth of the store over N creates.
     sh(fresh.join(" && "));
     const before = duBytes([root]);
@@ -58,34 +61,34 @@ export function containerScenarios({ bin, busyboxTar, driver, docker, runs, resu
       dockerDisk = (duBytes(dirs) - b) / N;
       sh(dockerRemoveAll);
     }
-    pair("f-create", `(f) disk per created container`, "KiB", { median: strataDisk / 1024 }, dockerDisk === undefined ? undefined : { median: dockerDisk / 1024 }, "KiB");
+    pair("h-create", `(h) disk per created container`, "KiB", { median: strataDisk / 1024 }, dockerDisk === undefined ? undefined : { median: dockerDisk / 1024 }, "KiB");
   }
 
-  // g: run --rm true
-  {
-    const s = measure({ id: "g-run-rm.strata", setup: fresh, command: [strata(["run", "--rm", "busybox", "true"])], runs: runs * 5, resultsDir });
-    const d = docker ? measure({ id: "g-run-rm.docker", command: [`${DOCKER} run --rm --network=none busybox true`], runs: runs * 5, resultsDir }) : undefined;
-    pair("g-run-rm", "(g) run --rm busybox true", "latency", s, d);
+  // i: run --rm true
+  if (wanted("i-run-rm")) {
+    const s = measure({ id: "i-run-rm.strata", setup: fresh, command: [strata(["run", "--rm", "busybox", "true"])], runs: runs * 5, resultsDir });
+    const d = docker ? measure({ id: "i-run-rm.docker", command: [`${DOCKER} run --rm --network=none busybox true`], runs: runs * 5, resultsDir }) : undefined;
+    pair("i-run-rm", "(i) run --rm busybox true", "latency", s, d);
   }
 
-  // h: ps -s with 200 containers that have run
-  {
+  // j: ps -s with 200 containers that have run
+  if (wanted("j-ps-s")) {
     const n = quick ? 50 : N;
     sh([...fresh, `for i in $(seq ${n}); do ${strata(["run", "-d", "--name", "p$i", "busybox", "true"])} >/dev/null; done`, "sleep 2"].join("\n"));
-    const s = measure({ id: "h-ps-s.strata", command: [`${strata(["ps", "-a", "-s"])} >/dev/null`], runs: runs * 3, resultsDir });
+    const s = measure({ id: "j-ps-s.strata", command: [`${strata(["ps", "-a", "-s"])} >/dev/null`], runs: runs * 3, resultsDir });
     let d;
     if (docker) {
       sh([dockerRemoveAll, `for i in $(seq ${n}); do ${DOCKER} run -d --network=none --name ${PREFIX}-ps-$i busybox true >/dev/null; done`].join("\n"));
-      d = measure({ id: "h-ps-s.docker", command: [`${DOCKER} ps -a -s --filter name=${PREFIX} >/dev/null`], runs: runs * 3, resultsDir });
+      d = measure({ id: "j-ps-s.docker", command: [`${DOCKER} ps -a -s --filter name=${PREFIX} >/dev/null`], runs: runs * 3, resultsDir });
       sh(dockerRemoveAll);
     }
-    pair("h-ps-s", `(h) ps -a -s with ${n} containers`, "time", s, d);
+    pair("j-ps-s", `(j) ps -a -s with ${n} containers`, "time", s, d);
     sh(rmStrataAll);
   }
 
-  // i: 1 GiB written with dd inside a container, into a volume and into the writable layer. What
-  // is timed is dd itself (its own report, fsync included), not the container's start.
-  {
+  // k: 1 GiB written with dd inside a container, into a volume and into the writable layer. What
+  // is timed is dd itself (busybox's time applet, fsync included), not the container's start.
+  if (wanted("k-dd")) {
     const mib = quick ? 256 : 1024;
     const rounds = Math.max(3, runs);
     // busybox's `time` applet (Debian's busybox dd prints no rate): "real 0m 1.23s".
@@ -119,9 +122,9 @@ export function containerScenarios({ bin, busyboxTar, driver, docker, runs, resu
     const hostFile = path.join(BENCH_TMP, "dd-host");
     const hostRun = timed("host", `rm -f ${q(hostFile)}; busybox sh -c ${q(dd(q(hostFile)))}`);
     sh(`rm -f ${q(hostFile)}`);
-    pair("i-dd", `(i) dd ${mib} MiB into a volume (dd's time)`, "time", sVolume, dVolume);
-    pair("i-dd", `(i) dd ${mib} MiB into the writable layer`, "time", sLayer, dLayer);
-    pair("i-dd", `(i) dd ${mib} MiB on the host (busybox dd)`, "time", hostRun, undefined);
+    pair("k-dd", `(k) dd ${mib} MiB into a volume (dd's time)`, "time", sVolume, dVolume);
+    pair("k-dd", `(k) dd ${mib} MiB into the writable layer`, "time", sLayer, dLayer);
+    pair("k-dd", `(k) dd ${mib} MiB on the host (busybox dd)`, "time", hostRun, undefined);
   }
 
   sh(`rm -rf ${q(root)}`);
