@@ -596,7 +596,11 @@ export class ContainerService {
    * monitor's exit command (it deletes exactly that run), which saves this command a runc process.
    */
   async #cleanupRuntime(rec: ContainerRecord): Promise<void> {
+    // The proxy must be gone before this returns: a restart binds its ports again at once.
     for (const pid of rec.state.proxyPids ?? []) killQuietly(pid);
+    for (const pid of rec.state.proxyPids ?? []) {
+      for (let i = 0; i < 100 && processAlive(pid) && !isZombie(pid); i++) await sleep(5);
+    }
     const dir = this.layout.runtime(rec.id);
     if (!existsSync(dir)) return;
     const runcId = runcIdOf(rec);
@@ -660,6 +664,14 @@ export class ContainerService {
 }
 
 export const isActive = (rec: ContainerRecord): boolean => rec.state.status === "running" || rec.state.status === "paused";
+
+function isZombie(pid: number): boolean {
+  try {
+    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return true;
+  }
+}
 
 function killQuietly(pid: number): void {
   try {
