@@ -174,7 +174,7 @@ export function recoverImport(volumeDir: string): void {
     if (n.startsWith("_data.old-")) {
       if (!hasData) renameSync(full, data); // crashed between the two renames: the old data is put back
       else rmSync(full, { recursive: true, force: true });
-    } else if (n.startsWith("_data.import-") && !alive(Number(n.split("-")[2]))) {
+    } else if (n.startsWith("_data.import-") && !alive(Number(n.split("-")[1]))) {
       rmSync(full, { recursive: true, force: true });
     }
   }
