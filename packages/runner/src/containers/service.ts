@@ -166,11 +166,14 @@ export class ContainerService {
     if (names.length === 0) return;
     const byId = new Map(recs.map((r) => [r.id, r]));
     for (const name of names) {
-      const rec = byId.get(name.slice(0, 64));
-      const current = rec !== undefined && runcIdOf(rec) === name;
-      if (current && (isActive(rec!) || isMonitorOf(rec!.state.monitorPid ?? 0, name))) continue;
-      if (!rec && this.records.read(name.slice(0, 64))) continue; // created meanwhile
-      await (await this.runc()).deleteStopped(name);
+      const listed = byId.get(name.slice(0, 64));
+      if (listed && runcIdOf(listed) === name && (isActive(listed) || isMonitorOf(listed.state.monitorPid ?? 0, name))) continue;
+      // Looked at again now: a start may have begun since the list was read.
+      const rec = this.records.read(name.slice(0, 64));
+      if (rec && runcIdOf(rec) === name && (isActive(rec) || isMonitorOf(rec.state.monitorPid ?? 0, name))) continue;
+      const runc = await this.runc();
+      if ((await runc.status(name)) !== "stopped") continue; // only what has stopped; never a container being started
+      await runc.deleteStopped(name);
     }
   }
 
