@@ -45,7 +45,14 @@ export async function ensureWritableLayer(rec: ContainerRecord, deps: LayerDeps)
   const { layers, diffIds } = await deps.imageLayers();
   const top = await unpackLayers({ snapshotter: deps.snapshotter, applier: deps.applier, layers, diffIds });
   const init = await ensureInitLayer(deps.snapshotter, top);
-  const mounts = await deps.snapshotter.prepare(rec.id, init, { labels: { [THIN_LABEL]: "1", [CONTAINER_LABEL]: rec.id } });
+  let mounts: Mount[];
+  try {
+    mounts = await deps.snapshotter.prepare(rec.id, init, { labels: { [THIN_LABEL]: "1", [CONTAINER_LABEL]: rec.id } });
+  } catch (e) {
+    // Prepared before, but the record that said so was lost in a crash: the key is the ID.
+    if (!isAlreadyExists(e)) throw e;
+    mounts = await deps.snapshotter.mounts(rec.id);
+  }
   rec.layer = rec.id;
   rec.layerUpper = layerDirsOf(mounts).upper;
   return mounts;
