@@ -1,6 +1,6 @@
 import path from "node:path";
 import { familiarRepository, parseReference, type Descriptor, type Digest } from "@strata/core";
-import type { ImageEntry, ResolvedImage, Store } from "@strata/store";
+import type { ImageEntry, ResolvedImage } from "@strata/store";
 import { storeRoot, type GlobalOptions } from "../engine.js";
 import { humanSize, shortId, timeAgo, truncate } from "../format.js";
 import { tabwrite } from "../list-format.js";
@@ -64,7 +64,7 @@ export async function dfCommand(opts: { verbose?: boolean }, globals: GlobalOpti
 
   // Containers: their writable layers alone.
   const rw = new Map<string, number>();
-  for (const c of containers) rw.set(c.id, await svc.size(c));
+  for (const c of containers) rw.set(c.id, await svc.files.size(c));
   const containersBytes = [...rw.values()].reduce((a, b) => a + b, 0);
   const containersReclaimable = containers.filter((c) => !isActive(c)).reduce((a, c) => a + rw.get(c.id)!, 0);
 

@@ -47,7 +47,7 @@ export async function volumeList(o: { quiet?: boolean; filter: string[]; format?
   const vols = await openVolumes(g);
   const rows = vols
     .list()
-    .filter(({ volume, users }) => dangling.every((d) => (users.length === 0) === d))
+    .filter(({ users }) => dangling.every((d) => (users.length === 0) === d))
     .filter(({ volume }) => f.values("name").every((n) => volume.Name.includes(n)))
     .filter(({ volume }) => f.values("label").every((l) => labelMatches(volume.Labels, l)))
     .filter(({ volume }) => f.values("driver").every((d) => d === volume.Driver))

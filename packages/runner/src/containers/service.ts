@@ -2,20 +2,14 @@ import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "no
 import { hostname as osHostname } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { StrataError, isNotFound, processAlive, randomHex, type Descriptor, type Digest, type Manifest, type Mount } from "@strata/core";
-import type { Writable, Readable } from "node:stream";
+import { StrataError, isNotFound, processAlive, randomHex, type Descriptor, type Digest, type Manifest } from "@strata/core";
 import { unpackLayers, withMounted, type Applier, type Differ, type Snapshotter } from "@strata/layers";
 import type { Store } from "@strata/store";
 import { detectRuntime } from "../runtime.js";
 import { fillFromImage, needsFill, ociMounts, resolveMounts, volumeUsers } from "../volumes/container-mounts.js";
 import { VolumeStore } from "../volumes/volume-store.js";
 import { attach, type AttachOptions, type AttachSession } from "./attach.js";
-import { containerChanges, writableLayerSize, type PathChange } from "./changes.js";
-import { commitContainer, type CommitOptions } from "./commit.js";
-import { copyFromContainer, copyToContainer } from "./copy.js";
-import { execInContainer, type ExecOptions } from "./exec.js";
-import { exportFilesystem } from "./export.js";
-import { topOf } from "./top.js";
+import { ContainerFiles } from "./container-files.js";
 import { releaseMounts, setUpBundle } from "./bundle-setup.js";
 import { CreateFailed, findConmon, launchConmon } from "./conmon.js";
 import { buildRecord, signalNumber, validSignal, type CreateOptions } from "./create.js";
@@ -23,8 +17,8 @@ import { isMonitorOf, monitorView, readExitFile } from "./monitor-state.js";
 import { ContainerRecords } from "./records.js";
 import { ContainerRunc } from "./runc.js";
 import { startPortProxy } from "./ports.js";
-import { ZERO_TIME, runcIdOf, type ContainerRecord } from "./types.js";
-import { ensureWritableLayer, layerDirsOf } from "./writable-layer.js";
+import { ZERO_TIME, isActive, runcIdOf, type ContainerRecord } from "./types.js";
+import { ensureWritableLayer } from "./writable-layer.js";
 
 export interface ContainerServiceOptions {
   /** The store root (containers live in `<root>/containers`). */
@@ -56,6 +50,8 @@ export interface StartOptions {
 export class ContainerService {
   readonly records: ContainerRecords;
   readonly volumes: VolumeStore;
+  /** diff, commit, export, cp, exec, top: what reads or writes a container's files and processes. */
+  readonly files: ContainerFiles;
   readonly #o: ContainerServiceOptions;
   #runc: Promise<ContainerRunc> | undefined;
   #snapshotter: Promise<Snapshotter> | undefined;
@@ -64,6 +60,7 @@ export class ContainerService {
     this.#o = o;
     this.records = new ContainerRecords(o.root);
     this.volumes = new VolumeStore(o.root);
+    this.files = new ContainerFiles(this);
   }
 
   get layout() {
@@ -121,7 +118,7 @@ export class ContainerService {
   async #fillVolumes(rec: ContainerRecord): Promise<void> {
     if (!needsFill(this.volumes, rec.mounts)) return;
     const snapshotter = await this.snapshotter();
-    const { layers, diffIds } = await this.#imageLayers(rec);
+    const { layers, diffIds } = await this.imageLayers(rec);
     const top = await unpackLayers({ snapshotter, applier: this.#o.applier, layers, diffIds });
     if (top === undefined) return;
     const key = `view-${rec.id}-${randomHex(4)}`;
@@ -213,7 +210,7 @@ export class ContainerService {
     const mounts = await ensureWritableLayer(rec, {
       snapshotter,
       applier: this.#o.applier,
-      imageLayers: () => this.#imageLayers(rec),
+      imageLayers: () => this.imageLayers(rec),
     });
     // This start's runc name, recorded before runc can know it (see ContainerState.runcId).
     rec.state = { ...rec.state, runcId: `${rec.id}-${randomHex(4)}` };
@@ -452,106 +449,19 @@ export class ContainerService {
     });
   }
 
-  // ---- the filesystem ----------------------------------------------------------------------
-
-  /** The writable layer's mounts, or undefined while it has not been prepared (a created container). */
-  async layerMounts(rec: ContainerRecord): Promise<Mount[] | undefined> {
-    if (rec.layer === undefined) return undefined;
-    return (await this.snapshotter()).mounts(rec.layer);
-  }
-
-  /** The writable layer's own bytes (Docker's SizeRw), read from its upper directory alone. */
-  async size(rec: ContainerRecord): Promise<number> {
-    if (rec.layerUpper !== undefined) return writableLayerSize(rec.layerUpper);
-    const mounts = await this.layerMounts(rec).catch((e: unknown) => {
-      if (isNotFound(e)) return undefined;
-      throw e;
-    });
-    return mounts ? writableLayerSize(layerDirsOf(mounts).upper) : 0;
-  }
-
-  /** `docker diff`. */
-  async changes(ref: string): Promise<PathChange[]> {
-    const rec = await this.get(ref);
-    const mounts = await this.layerMounts(rec);
-    return mounts ? containerChanges(mounts) : [];
-  }
-
-  /** `docker commit`: pauses a running container for the time of the diff unless `pause` is false. */
-  async commit(ref: string, o: CommitOptions & { pause?: boolean }) {
-    if (!this.#o.differ) throw new StrataError("INTERNAL", "commit needs a differ");
-    const rec = await this.get(ref);
-    const mounts = await this.layerMounts(rec);
-    const pause = (o.pause ?? true) && rec.state.status === "running";
-    const runc = pause ? await this.runc() : undefined;
-    if (pause) await runc!.pause(runcIdOf(rec));
-    try {
-      return await commitContainer(this.#o.store, this.#o.differ, rec, mounts, o);
-    } finally {
-      if (pause) await runc!.resume(runcIdOf(rec)).catch(() => {});
-    }
-  }
-
-  /** `docker export`: the flattened filesystem as a tar. */
-  async export(ref: string, out: Writable): Promise<void> {
-    const rec = await this.get(ref);
-    if (rec.state.status === "running" || rec.state.status === "paused") {
-      return exportFilesystem({ root: this.layout.rootfs(rec.id) }, out);
-    }
-    const mounts = await this.#preparedMounts(rec);
-    await exportFilesystem({ mounts }, out);
-  }
-
-  /** `docker cp CONTAINER:SRC DEST`. */
-  async copyFrom(ref: string, src: string, dest: string, opts: { followLink?: boolean; stdout?: Writable } = {}): Promise<void> {
-    await this.#withRootView(ref, (root) => copyFromContainer(root, src, dest, opts));
-  }
-
-  /** `docker cp SRC CONTAINER:DEST`. */
-  async copyTo(ref: string, src: string, dest: string, opts: { stdin?: Readable } = {}): Promise<void> {
-    await this.#withRootView(ref, (root) => copyToContainer(root, src, dest, opts));
-  }
-
-  async exec(ref: string, o: ExecOptions) {
-    const rec = await this.get(ref);
-    return execInContainer(await this.runc(), this.layout, rec, o);
-  }
-
-  async top(ref: string, psArgs: readonly string[]) {
-    const rec = await this.get(ref);
-    if (rec.state.status !== "running" && rec.state.status !== "paused") {
-      throw new StrataError("FAILED_PRECONDITION", `Container ${rec.id} is not running`);
-    }
-    return topOf(await (await this.runc()).pids(runcIdOf(rec)), psArgs);
-  }
-
-  /**
-   * Runs `fn` on a directory showing the container's filesystem as it sees it: a running
-   * container's own root (/proc/PID/root, its mounts included); otherwise its writable layer,
-   * mounted for the time of `fn` with the container locked against a start.
-   */
-  async #withRootView<T>(ref: string, fn: (root: string) => Promise<T>): Promise<T> {
-    const rec = await this.get(ref);
-    if (rec.state.status === "running" || rec.state.status === "paused") return fn(`/proc/${rec.state.pid}/root`);
-    return this.#locked(rec.id, async (cur) => {
-      if (isActive(cur)) return fn(`/proc/${cur.state.pid}/root`);
-      return withMounted(await this.#preparedMounts(cur), fn);
-    });
-  }
-
-  /** The writable layer's mounts, preparing it when the container never had one. */
-  async #preparedMounts(rec: ContainerRecord): Promise<Mount[]> {
-    const existing = await this.layerMounts(rec);
-    if (existing) return existing;
-    const mounts = await ensureWritableLayer(rec, { snapshotter: await this.snapshotter(), applier: this.#o.applier, imageLayers: () => this.#imageLayers(rec) });
-    await this.records.write(rec);
-    return mounts;
-  }
-
   // ---- internals ---------------------------------------------------------------------------
 
   #locked<T>(id: string, fn: (rec: ContainerRecord) => Promise<T>): Promise<T> {
     return this.records.locked(id, fn);
+  }
+
+  /** Runs `fn` on the container's current record, holding its lock (for the service's parts, e.g. ContainerFiles). */
+  withLock<T>(id: string, fn: (rec: ContainerRecord) => Promise<T>): Promise<T> {
+    return this.#locked(id, fn);
+  }
+
+  get options(): Readonly<ContainerServiceOptions> {
+    return this.#o;
   }
 
   /**
@@ -655,7 +565,8 @@ export class ContainerService {
     return ["/bin/sh", "-c", script, "sh", runc.binary, runc.stateRoot, runcId, this.layout.activeMarker(id), ...this.#o.cleanupCommand(id)];
   }
 
-  async #imageLayers(rec: ContainerRecord): Promise<{ layers: Descriptor[]; diffIds: Digest[] }> {
+  /** The layer blobs and diffIDs of the container's image, which it keeps even untagged. */
+  async imageLayers(rec: ContainerRecord): Promise<{ layers: Descriptor[]; diffIds: Digest[] }> {
     const { store } = this.#o;
     const manifest = await store.content.readJSON<Manifest>(rec.imageManifest).catch((e: unknown) => {
       if (!isNotFound(e)) throw e;
@@ -666,7 +577,7 @@ export class ContainerService {
   }
 }
 
-export const isActive = (rec: ContainerRecord): boolean => rec.state.status === "running" || rec.state.status === "paused";
+export { isActive };
 
 function isZombie(pid: number): boolean {
   try {

@@ -133,3 +133,6 @@ export const ZERO_TIME = "0001-01-01T00:00:00Z";
 
 /** runc's container name for the container's current (or last) run. */
 export const runcIdOf = (rec: ContainerRecord): string => rec.state.runcId ?? rec.id;
+
+/** Running or paused: the container has processes and a monitor. */
+export const isActive = (rec: ContainerRecord): boolean => rec.state.status === "running" || rec.state.status === "paused";

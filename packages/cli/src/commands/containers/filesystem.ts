@@ -9,7 +9,7 @@ import { openContainers } from "./service.js";
 /** `strata diff CONTAINER`: Docker's A/C/D lines. */
 export async function diffCommand(ref: string, g: GlobalOptions): Promise<void> {
   const svc = await openContainers(g);
-  const changes = await svc.changes(ref);
+  const changes = await svc.files.changes(ref);
   process.stdout.write(changes.map((c) => `${c.kind} ${c.path}\n`).join(""));
 }
 
@@ -25,7 +25,7 @@ export async function commitCommand(
   // Bad -c instructions fail before anything is written.
   if (o.change.length > 0) applyConfigChanges({ architecture: "", os: "", config: {}, rootfs: { type: "layers", diff_ids: [] } }, o.change);
   const svc = await openContainers(g);
-  const image = await svc.commit(ref, {
+  const image = await svc.files.commit(ref, {
     author: o.author,
     message: o.message,
     pause: o.pause,
@@ -41,14 +41,14 @@ export async function exportCommand(ref: string, o: { output?: string }, g: Glob
   const svc = await openContainers(g);
   if (!o.output || o.output === "-") {
     if (process.stdout.isTTY) throw usageError("cowardly refusing to save to a terminal. Use the -o flag or redirect");
-    await svc.export(ref, process.stdout);
+    await svc.files.export(ref, process.stdout);
     return;
   }
   const file = path.resolve(o.output);
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     const out = createWriteStream(tmp);
-    await svc.export(ref, out);
+    await svc.files.export(ref, out);
     await finished(out);
     await rename(tmp, file);
   } catch (e) {
@@ -66,11 +66,11 @@ export async function cpCommand(src: string, dest: string, o: { followLink?: boo
   const svc = await openContainers(g);
   if (from) {
     if (from.path === "") throw usageError("empty path in the container");
-    await svc.copyFrom(from.container, from.path, dest, { followLink: o.followLink });
+    await svc.files.copyFrom(from.container, from.path, dest, { followLink: o.followLink });
     return;
   }
   if (to!.path === "") throw usageError("empty path in the container");
-  await svc.copyTo(to!.container, src, to!.path);
+  await svc.files.copyTo(to!.container, src, to!.path);
 }
 
 /** "name:/path" → its parts; a local path (with "/" before any ":", or none) → undefined, as Docker splits. */

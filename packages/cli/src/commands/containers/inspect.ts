@@ -18,12 +18,12 @@ export async function containerInspector(globals: GlobalOptions, withSize: boole
       if (isNotFound(e)) return undefined;
       throw e;
     }
-    const mounts = await svc.layerMounts(rec).catch(() => undefined);
+    const mounts = await svc.files.layerMounts(rec).catch(() => undefined);
     let size: { rw: number; rootFs: number } | undefined;
     if (withSize) {
       const { imageSize } = await import("../../image-size.js");
       const { readImage } = await import("@strata/store");
-      const rw = await svc.size(rec);
+      const rw = await svc.files.size(rec);
       const image = await readImage(svc.store, rec.imageId).catch(() => undefined);
       size = { rw, rootFs: rw + (image ? await imageSize(svc.store, image) : 0) };
     }

@@ -81,7 +81,7 @@ export async function execCommand(
   if (o.interactive && o.tty && !process.stdin.isTTY) throw usageError("the input device is not a TTY");
   const svc = await openContainers(g);
   try {
-    const { exit } = await svc.exec(ref, {
+    const { exit } = await svc.files.exec(ref, {
       args,
       interactive: o.interactive,
       tty: o.tty,
@@ -101,7 +101,7 @@ export async function execCommand(
 /** `strata top CONTAINER [ps OPTIONS]`. */
 export async function topCommand(ref: string, psArgs: string[], g: GlobalOptions): Promise<void> {
   const svc = await openContainers(g);
-  const { titles, rows } = await svc.top(ref, psArgs);
+  const { titles, rows } = await svc.files.top(ref, psArgs);
   // Docker's top table: Go's tabwriter with a minimum cell width of 20.
   const widths = titles.map((t, i) => Math.max(20, t.length + 3, ...rows.map((r) => (r[i] ?? "").length + 3)));
   const line = (cells: string[]) => cells.map((c, i) => (i < cells.length - 1 ? c.padEnd(widths[i]!) : c)).join("") + "\n";

@@ -60,7 +60,7 @@ export async function pruneCommand(o: { force?: boolean }, g: GlobalOptions): Pr
   let reclaimed = 0;
   for (const rec of await svc.list()) {
     if (rec.state.status !== "exited" && rec.state.status !== "created" && rec.state.status !== "dead") continue;
-    const size = await svc.size(rec);
+    const size = await svc.files.size(rec);
     await svc.remove(rec.id);
     deleted.push(rec.id);
     reclaimed += size;

@@ -1,5 +1,5 @@
 import { normalizeReference, type Digest, type ImageConfig, type Manifest } from "@strata/core";
-import { formatBinding, isActive, type ContainerRecord, type ContainerService } from "@strata/runner";
+import { formatBinding, isActive, type ContainerRecord } from "@strata/runner";
 import type { Store } from "@strata/store";
 import type { GlobalOptions } from "../../engine.js";
 import { usageError } from "../../errors.js";
@@ -63,7 +63,7 @@ export async function psCommand(opts: PsOptions, globals: GlobalOptions): Promis
       Ports: portsText(rec),
       State: rec.state.status,
       Status: statusText(rec, now),
-      Size: wantSize ? sizeText(await svc.size(rec), await images.size(rec)) : "",
+      Size: wantSize ? sizeText(await svc.files.size(rec), await images.size(rec)) : "",
       Names: rec.name,
       Labels: Object.entries(rec.config.Labels).map(([k, v]) => `${k}=${v}`).join(","),
       Mounts: rec.mounts.map((m) => m.name ?? m.source).join(","),
