@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
@@ -147,6 +147,25 @@ describe("container lifecycle without a daemon (needs root, runc, conmon)", () =
     expect(await leftovers(root)).toEqual({ mounts: [], processes: [] });
     await strata(root, ["rm", "survivor"]);
     await cli;
+  });
+
+  it("a CLI killed in the middle of a start: the next command undoes the mount it left", async () => {
+    // A monitor that never answers holds the start after the rootfs is mounted.
+    const fake = path.join(root, "slow-conmon");
+    await writeFile(fake, `#!/bin/sh\necho $$ > ${fake}.pid\nexec sleep 30\n`, { mode: 0o755 });
+    await strata(root, ["create", "--name", "halfway", "busybox", "true"]);
+    const cli = execa(CLI, ["--root", root, "start", "halfway"], { reject: false, env: { STRATA_CONMON: fake } });
+    const rootfs = path.join(root, "containers", (await strata(root, ["inspect", "-f", "{{.Id}}", "halfway"])).stdout, "rootfs");
+    await eventually(async () => (await mountsUnder(root)).includes(rootfs), 20_000, "the rootfs mounted");
+    cli.kill("SIGKILL");
+    await cli;
+    expect(await mountsUnder(root)).toContain(rootfs);
+    expect((await strata(root, ["ps", "-a", "--filter", "name=halfway", "--format", "{{.State}}"])).stdout).toBe("created");
+    expect(await mountsUnder(root)).not.toContain(rootfs);
+    const again = await strata(root, ["start", "-a", "halfway"]);
+    expect(again.exitCode, again.all).toBe(0);
+    await strata(root, ["rm", "halfway"]);
+    process.kill(Number(await readFile(`${fake}.pid`, "utf8")), "SIGKILL"); // the stand-in monitor, by its pid
   });
 
   it("exec, top, restart, pause, rename, kill", async () => {

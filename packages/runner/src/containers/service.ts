@@ -3,7 +3,7 @@ import { hostname as osHostname } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { StrataError, isNotFound, processAlive, randomHex, type Descriptor, type Digest, type Manifest } from "@strata/core";
-import { unpackLayers, withMounted, type Applier, type Differ, type Snapshotter } from "@strata/layers";
+import { mountPointsUnder, unpackLayers, withMounted, type Applier, type Differ, type Snapshotter } from "@strata/layers";
 import type { Store } from "@strata/store";
 import { detectRuntime } from "../runtime.js";
 import { fillFromImage, needsFill, ociMounts, resolveMounts, volumeUsers } from "../volumes/container-mounts.js";
@@ -135,13 +135,14 @@ export class ContainerService {
   /** The record of `ref` (ID, name or ID prefix), brought up to date. */
   async get(ref: string): Promise<ContainerRecord> {
     const rec = this.records.resolve(ref);
-    return (await this.refresh(rec)) ?? this.records.resolve(ref);
+    return (await this.refresh(rec, await mountedUnder(this.layout.dir))) ?? this.records.resolve(ref);
   }
 
   async list(): Promise<ContainerRecord[]> {
     const out: ContainerRecord[] = [];
+    const mounted = await mountedUnder(this.layout.dir);
     for (const rec of this.records.list()) {
-      const fresh = await this.refresh(rec);
+      const fresh = await this.refresh(rec, mounted);
       if (fresh) out.push(fresh);
     }
     await this.#sweepRuncState(out);
@@ -179,12 +180,44 @@ export class ContainerService {
    * it exited; a monitor that is gone means it is stopped for good (what is left of it killed).
    * Undefined when the container was removed meanwhile (`--rm`).
    */
-  async refresh(rec: ContainerRecord): Promise<ContainerRecord | undefined> {
-    if (!isActive(rec) || monitorView(this.layout, rec).kind === "alive") return rec;
+  async refresh(rec: ContainerRecord, mounted?: ReadonlySet<string>): Promise<ContainerRecord | undefined> {
+    if (!isActive(rec)) {
+      if (mounted && this.#startDied(rec, mounted)) await this.#locked(rec.id, (cur) => this.#undoDeadStart(cur)).catch(() => {});
+      return rec;
+    }
+    if (monitorView(this.layout, rec).kind === "alive") return rec;
     return this.#locked(rec.id, (cur) => this.#finishLocked(cur)).catch((e: unknown) => {
       if (isNotFound(e)) return undefined;
       throw e;
     });
+  }
+
+  /**
+   * A container that is not running but has its rootfs mounted or its start marker: a `start`
+   * was killed before it recorded the container as running (its lock's owner is gone). What it
+   * made (the mount, conmon and a created runc container) is undone by #undoDeadStart.
+   */
+  #startDied(rec: ContainerRecord, mounted: ReadonlySet<string>): boolean {
+    if (!mounted.has(this.layout.rootfs(rec.id)) && !existsSync(this.layout.activeMarker(rec.id))) return false;
+    let owner = 0;
+    try {
+      owner = Number.parseInt(readFileSync(this.layout.lock(rec.id), "utf8"), 10);
+    } catch {
+      // no lock: nobody is starting it
+    }
+    return !processAlive(owner);
+  }
+
+  async #undoDeadStart(rec: ContainerRecord): Promise<void> {
+    if (isActive(rec)) return;
+    let monitor = 0;
+    try {
+      monitor = Number.parseInt(readFileSync(this.layout.conmonPidFile(rec.id), "utf8").trim(), 10);
+    } catch {
+      // conmon was never started
+    }
+    if (isMonitorOf(monitor, runcIdOf(rec))) killQuietly(monitor);
+    await this.#cleanupRuntime(rec);
   }
 
   // ---- start, attach -----------------------------------------------------------------------
@@ -578,6 +611,11 @@ export class ContainerService {
 }
 
 export { isActive };
+
+/** Mount points below `dir` (one read of mountinfo for a whole listing). */
+async function mountedUnder(dir: string): Promise<Set<string>> {
+  return new Set(await mountPointsUnder(dir));
+}
 
 function isZombie(pid: number): boolean {
   try {
