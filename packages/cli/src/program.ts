@@ -1,5 +1,6 @@
 import { Command, Option } from "commander";
 import type { GlobalOptions } from "./engine.js";
+import { registerRegistry } from "./program-registry.js";
 
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -134,5 +135,6 @@ export function createProgram(): Command {
       process.exitCode = await parseCommand({ file: opts.file, format: opts.format });
     });
 
+  registerRegistry(program, globals);
   return program;
 }

@@ -32,7 +32,9 @@ export async function writeImage(
   image: { config: ImageConfig; layers: Descriptor[] },
 ): Promise<{ manifest: Descriptor; configDigest: Digest }> {
   const diffIds = image.config.rootfs?.diff_ids ?? [];
-  if (diffIds.length !== image.layers.length || diffIds.some((d, i) => d !== image.layers[i]!.digest)) {
+  // An uncompressed layer's digest is its diffID; a compressed one (pulled) cannot be checked here.
+  const uncompressed = (l: Descriptor) => !l.mediaType || l.mediaType === MediaType.ociLayer || l.mediaType === MediaType.dockerLayer;
+  if (diffIds.length !== image.layers.length || diffIds.some((d, i) => uncompressed(image.layers[i]!) && d !== image.layers[i]!.digest)) {
     throw new StrataError("INVALID_ARGUMENT", "image config rootfs.diff_ids do not match the layer digests");
   }
   const cfg = await store.content.put(canonicalJSON(image.config));

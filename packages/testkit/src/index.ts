@@ -30,3 +30,5 @@ export { buildTar, type TarMember } from "./tar/tar-writer.js";
 export { readTar } from "./tar/tar-reader.js";
 export type { TarHeader, TarType } from "./tar/tar-header.js";
 export { withLock } from "./lock.js";
+export { TestRegistry, freePort, makeTLS, DOCKER_REGISTRY, type LoggedRequest, type TestRegistryOptions } from "./registry/registry.js";
+export { FaultProxy, type FaultAction, type FaultRule, type SeenRequest } from "./registry/fault-proxy.js";

@@ -1,0 +1,63 @@
+import { mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { hexOf, isDigest, writeFileAtomic, type Descriptor, type Digest } from "@strata/core";
+
+/** A repository known to hold a blob: where a push can mount it from, a build can fetch it from. */
+export interface BlobSource {
+  host: string;
+  repository: string;
+}
+
+const MAX_SOURCES = 8;
+
+/**
+ * What the store remembers about registries, beside the content store (advisory: losing it only
+ * costs a recompression or a download, never correctness):
+ *
+ *   registry/sources/<hex>.json            repositories blob sha256:<hex> was pulled from or pushed to
+ *   registry/compressed/<hex>.<algo>.json  the compressed blob pushed for uncompressed layer sha256:<hex>
+ *
+ * The second is what keeps the pushed digest of an unchanged layer stable without keeping a
+ * compressed copy: a push looks up the digest, asks the registry whether it has it (HEAD), and
+ * only when not regenerates the same bytes (pigz and zstd output depends on the input and
+ * level only, not on the number of threads).
+ */
+export class RegistryState {
+  constructor(readonly root: string) {}
+
+  private dir(kind: string): string {
+    const d = path.join(this.root, "registry", kind);
+    mkdirSync(d, { recursive: true });
+    return d;
+  }
+
+  sources(digest: Digest): BlobSource[] {
+    const doc = readJSON(path.join(this.root, "registry", "sources", `${hexOf(digest)}.json`));
+    return Array.isArray(doc) ? doc.filter((s): s is BlobSource => typeof s?.host === "string" && typeof s?.repository === "string") : [];
+  }
+
+  async addSource(digest: Digest, source: BlobSource): Promise<void> {
+    const current = this.sources(digest);
+    if (current[0]?.host === source.host && current[0]?.repository === source.repository) return;
+    const next = [source, ...current.filter((s) => s.host !== source.host || s.repository !== source.repository)].slice(0, MAX_SOURCES);
+    await writeFileAtomic(path.join(this.dir("sources"), `${hexOf(digest)}.json`), JSON.stringify(next), { durable: false });
+  }
+
+  compressed(diffId: Digest, algo: string): Descriptor | undefined {
+    const doc = readJSON(path.join(this.root, "registry", "compressed", `${hexOf(diffId)}.${algo}.json`)) as Descriptor | undefined;
+    return doc && typeof doc.digest === "string" && isDigest(doc.digest) && typeof doc.size === "number" && typeof doc.mediaType === "string" ? doc : undefined;
+  }
+
+  async rememberCompressed(diffId: Digest, algo: string, desc: Descriptor): Promise<void> {
+    const doc = { mediaType: desc.mediaType, digest: desc.digest, size: desc.size };
+    await writeFileAtomic(path.join(this.dir("compressed"), `${hexOf(diffId)}.${algo}.json`), JSON.stringify(doc), { durable: false });
+  }
+}
+
+function readJSON(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as unknown;
+  } catch {
+    return undefined;
+  }
+}

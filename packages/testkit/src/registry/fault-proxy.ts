@@ -1,0 +1,107 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** What the proxy does to a matching request instead of (or while) passing it on. */
+export type FaultAction =
+  /** Answer with this status (and headers, e.g. Retry-After) without asking the registry. */
+  | { respond: number; headers?: Record<string, string>; body?: string }
+  /** Pass the request on, but cut the client's connection after this many response-body bytes. */
+  | { resetAfterBytes: number };
+
+export interface FaultRule {
+  method?: string;
+  /** Matched against the request path and query. */
+  path: RegExp;
+  action: FaultAction;
+  /** How many matching requests it applies to (default: all). */
+  times?: number;
+}
+
+export interface SeenRequest {
+  method: string;
+  url: string;
+  /** Set when a rule acted on it. */
+  fault?: string;
+  at: number;
+}
+
+/**
+ * A plain-HTTP proxy on 127.0.0.1 in front of a real registry that injects faults a real
+ * registry or network produces (429 with Retry-After, 5xx, a connection cut mid-body), so a
+ * client's retries and resumes can be tested against the real protocol behind it.
+ */
+export class FaultProxy {
+  readonly rules: FaultRule[] = [];
+  readonly seen: SeenRequest[] = [];
+
+  private constructor(
+    private readonly server: http.Server,
+    readonly targetPort: number,
+  ) {}
+
+  static async start(targetPort: number): Promise<FaultProxy> {
+    let proxy: FaultProxy;
+    const server = http.createServer((req, res) => proxy.handle(req, res));
+    proxy = new FaultProxy(server, targetPort);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    return proxy;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  get host(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+
+  private ruleFor(method: string, url: string): FaultRule | undefined {
+    const rule = this.rules.find((r) => (!r.method || r.method === method) && r.path.test(url) && (r.times === undefined || r.times > 0));
+    if (rule && rule.times !== undefined) rule.times--;
+    return rule;
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = req.url ?? "/";
+    const rule = this.ruleFor(req.method ?? "GET", url);
+    const seen: SeenRequest = { method: req.method ?? "GET", url, at: Date.now() };
+    this.seen.push(seen);
+    if (rule && "respond" in rule.action) {
+      const a = rule.action;
+      seen.fault = `respond ${a.respond}`;
+      req.resume();
+      res.writeHead(a.respond, { "content-type": "application/json", ...a.headers });
+      res.end(a.body ?? JSON.stringify({ errors: [{ code: a.respond === 429 ? "TOOMANYREQUESTS" : "UNAVAILABLE", message: `injected ${a.respond}` }] }));
+      return;
+    }
+    const headers = { ...req.headers, host: `127.0.0.1:${this.targetPort}` };
+    const up = http.request({ host: "127.0.0.1", port: this.targetPort, method: req.method, path: url, headers }, (upRes) => {
+      const out = { ...upRes.headers };
+      if (typeof out.location === "string") out.location = out.location.replace(`127.0.0.1:${this.targetPort}`, this.host);
+      res.writeHead(upRes.statusCode ?? 502, out);
+      if (rule && "resetAfterBytes" in rule.action) {
+        seen.fault = `reset after ${rule.action.resetAfterBytes} bytes`;
+        let left = rule.action.resetAfterBytes;
+        upRes.on("data", (c: Buffer) => {
+          if (left <= 0) return;
+          const part = c.subarray(0, left);
+          left -= part.length;
+          res.write(part);
+          if (left <= 0) {
+            upRes.destroy();
+            res.socket?.destroy();
+          }
+        });
+        return;
+      }
+      upRes.pipe(res);
+    });
+    up.on("error", () => res.socket?.destroy());
+    req.pipe(up);
+  }
+}
