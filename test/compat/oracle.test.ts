@@ -3,7 +3,10 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execa } from "execa";
 import {
+  BARE_BASE_TAG,
   compareFlattened,
+  DOCKER,
+  ensureBareBaseInDocker,
   dockerRun,
   ensureBusyboxInDocker,
   ensureDockerd,
@@ -60,6 +63,14 @@ describe.skipIf(SKIP_DOCKER)("oracle (needs Docker + root)", () => {
     );
   });
 
+  it("the bare base has busybox's files and an empty config; Docker adds the default PATH to images built on it", async () => {
+    const bare = await ensureBareBaseInDocker();
+    const config = (await execa(DOCKER, ["image", "inspect", "-f", "{{json .Config.Env}} {{json .Config.Cmd}} {{json .Config.WorkingDir}}", bare.imageId])).stdout;
+    expect(config).toBe('null null ""');
+    const built = await buildCaseWithDocker(byName.get("env-arg")!, outDir, { base: { name: "bare", tag: BARE_BASE_TAG }, tagSuffix: "-oracle" });
+    expect(built.image.config.config.Env?.[0]).toBe("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  });
+
   it.each(cases.map((c) => [c.name] as const))(
     "%s: two Docker builds compare equal",
     async (name) => {
@@ -96,6 +107,22 @@ describe.skipIf(SKIP_DOCKER)("oracle (needs Docker + root)", () => {
       expect.stringMatching(/^config\.Env: docker=\[.*\] planted=\[.*"X=1"\]$/),
       expect.stringMatching(/^history: docker has 3 entries \(LLL\), planted has 4 \(LLL-\)/),
     ]);
+  });
+
+  it("sees ADD's extraction rules: destinations root 0755 or kept, the root entry ignored, entries' own owners", async () => {
+    const a = await docker("add-extract-owners");
+    const meta = (p: string) => {
+      const f = a.files.get(p);
+      return f && `${f.uid}:${f.gid} ${f.mode.toString(8)}`;
+    };
+    expect(["/new1", "/new2", "/new3", "/new4", "/new4/deeper", "/exist2", "/implied", "/implied/a", "/implied2/a", "/chmodded"].map(meta)).toEqual(
+      Array(10).fill("0:0 755"),
+    );
+    expect(meta("/exist")).toBe("5:6 711");
+    expect(meta("/exist2/sub")).toBe("1000:1001 750");
+    expect([meta("/chowned"), meta("/chowned2"), meta("/chowned2/deep"), meta("/implied2")]).toEqual(Array(4).fill("7:8 755"));
+    expect([meta("/chowned/t"), meta("/chowned2/deep/t"), meta("/chmodded/t")]).toEqual(Array(3).fill("1000:1001 2755"));
+    expect(meta("/implied2/a/b/c.txt")).toBe("42:43 640");
   });
 
   it("sees whiteouts and opaque directories", async () => {

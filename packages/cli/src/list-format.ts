@@ -1,4 +1,4 @@
-import { compileTemplate, goJson } from "./go-template/index.js";
+import { compileTemplate, goJson, HTML_ESCAPED_JSON } from "./go-template/index.js";
 
 /**
  * Docker's `--format` for commands that list things (images, ps, history, volume ls):
@@ -38,10 +38,11 @@ export function formatEach(format: string | undefined, items: unknown[]): string
 
 const unescape = (format: string) => format.replace(/\\t/g, "\t").replace(/\\n/g, "\n");
 
+/** A row as Docker's formatter context: fields sorted, marshalled by Go's json.Marshal. */
 function sortedFields(row: Row): Row {
   const out: Row = {};
   for (const key of Object.keys(row).sort()) out[key] = row[key];
-  return out;
+  return Object.defineProperty(out, HTML_ESCAPED_JSON, { value: true, enumerable: false });
 }
 
 /** What the header row's template sees: every field is its column title. */

@@ -71,11 +71,16 @@ export function busyboxConfig(diffId: Digest): ImageConfig {
  * Write a deterministic docker-archive (`docker save` format) of a busybox image:
  * manifest.json, repositories, `<imageId>.json`, `<diffId>/{VERSION,json,layer.tar}`.
  */
-export async function buildBusyboxArchive(out: string, opts: { tag?: string } = {}): Promise<BusyboxImage> {
+export async function buildBusyboxArchive(
+  out: string,
+  opts: { tag?: string; /** The runtime config instead of busybox's (Env PATH, Cmd sh). */ containerConfig?: ImageConfig["config"] } = {},
+): Promise<BusyboxImage> {
   const tag = opts.tag ?? "busybox:latest";
   const layer = buildTar(await busyboxLayerMembers());
   const diffId = layer.digest;
-  const configBytes = Buffer.from(canonicalJSON(busyboxConfig(diffId)));
+  const config = busyboxConfig(diffId);
+  if (opts.containerConfig) config.config = opts.containerConfig;
+  const configBytes = Buffer.from(canonicalJSON(config));
   const imageId = sha256(configBytes);
   const layerDir = diffId.slice("sha256:".length);
   const configName = `${imageId.slice("sha256:".length)}.json`;

@@ -18,6 +18,8 @@ export {
   dockerRun,
   dockerSave,
   ensureBusyboxInDocker,
+  ensureBareBaseInDocker,
+  BARE_BASE_TAG,
   TESTKIT_TMP,
   type DockerBuildOptions,
 } from "./docker/docker-oracle.js";

@@ -1,13 +1,13 @@
 import path from "node:path";
 import { flattenImageArchive, type FlattenedImage } from "@strata/testkit";
 import type { CompatCase } from "./cases.js";
-import { prepareContext } from "./context.js";
+import { buildArgsFor, prebuildTag, prepareContext, type CompatBase } from "./context.js";
 import { strata } from "./strata-cli.js";
 
 export type StorageDriver = "overlay" | "native";
 
-/** A strata root with the busybox base loaded (one per storage driver and test file). */
-export async function loadBusyboxIntoStrata(root: string, driver: StorageDriver, busyboxTar: string): Promise<void> {
+/** A strata root with the base image loaded (one per storage driver, base and test file). */
+export async function loadBaseIntoStrata(root: string, driver: StorageDriver, busyboxTar: string): Promise<void> {
   await strata(root, driver, ["load", "-i", busyboxTar]);
 }
 
@@ -25,14 +25,15 @@ export async function buildCaseWithStrata(
   root: string,
   driver: StorageDriver,
   outDir: string,
+  base: CompatBase = { name: "busybox" },
 ): Promise<{ tar: string; image: FlattenedImage }> {
-  const ctx = await prepareContext(c);
+  const ctx = await prepareContext(c, base);
   for (const pre of c.spec.prebuild ?? []) {
-    await strata(root, driver, buildArgs(pre.dockerfile, pre.tag, ctx, {}));
+    await strata(root, driver, buildArgs(pre.dockerfile, prebuildTag(pre.tag, base), ctx, {}));
   }
-  const tag = `compat/${c.name}`;
-  await strata(root, driver, buildArgs("Dockerfile", tag, ctx, c.spec));
-  const tar = path.join(outDir, `${c.name}.strata-${driver}.tar`);
+  const tag = `compat/${c.name}:${base.name}`;
+  await strata(root, driver, buildArgs("Dockerfile", tag, ctx, { ...c.spec, buildArgs: buildArgsFor(c.spec.buildArgs, base) }));
+  const tar = path.join(outDir, `${c.name}.strata-${driver}-${base.name}.tar`);
   await strata(root, driver, ["save", "-o", tar, tag]);
   return { tar, image: await flattenImageArchive(tar) };
 }

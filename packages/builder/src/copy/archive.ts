@@ -5,7 +5,6 @@ import { open } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { copyFailed } from "./errors.js";
-import type { WriteAttrs } from "./types.js";
 
 export type Compression = "none" | "gzip" | "bzip2" | "xz" | "zstd";
 
@@ -103,26 +102,29 @@ async function readPrefix(file: string, compression: Compression, size: number):
 
 /**
  * Extract an archive into `destDir` (which exists), merging with what is there: existing files are
- * replaced, directories kept. Entries keep the archive's uid/gid unless --chown is given, and their
- * modes and mtimes. Paths with ".." or absolute names are confined by node-tar. Returns the entry count.
+ * replaced, directories kept (an entry for an existing directory sets its owner and mode).
+ * As Docker (checked against 20.10's BuildKit and the legacy builder): the archive's root entry
+ * (`./`) never changes `destDir`; entries keep the archive's uid/gid, modes and mtimes, whatever
+ * `--chown`/`--chmod` say (those apply to the destination directories the copy creates); implied
+ * parents are 0755 root. Paths with ".." or absolute names are confined by node-tar. Returns the
+ * entry count.
  */
-export async function extractArchive(file: string, compression: Compression, destDir: string, attrs: WriteAttrs): Promise<number> {
+export async function extractArchive(file: string, compression: Compression, destDir: string): Promise<number> {
   let count = 0;
   const warnings: string[] = [];
   const isRoot = process.getuid?.() === 0;
   const fixups: EntryAttrs[] = [];
-  const owner = attrs.owner && isRoot ? { uid: attrs.owner.uid, gid: attrs.owner.gid } : {};
   const tar = await import("tar"); // only ADD of a local archive needs node-tar: loaded on first use
   const unpack = tar.x({
     cwd: destDir,
     unlink: true,
     chmod: true,
     processUmask: 0,
-    preserveOwner: isRoot && !attrs.owner,
+    preserveOwner: isRoot,
     maxDepth: Infinity,
-    ...owner,
     filter: (entryPath, entry) => {
       count++;
+      if (isArchiveRoot(entryPath)) return false;
       if ("type" in entry && typeof entry.mode === "number") {
         fixups.push({ path: entryPath, type: String(entry.type), mode: entry.mode, uid: entry.uid ?? 0, gid: entry.gid ?? 0 });
       }
@@ -143,9 +145,12 @@ export async function extractArchive(file: string, compression: Compression, des
   if (warnings.some((w) => w.startsWith("TAR_BAD_ARCHIVE") || w.startsWith("TAR_ABORT"))) {
     throw copyFailed("INVALID_ARGUMENT", `failed to extract archive ${file}: ${warnings.join("; ")}`);
   }
-  if (isRoot) await restoreOwnersAndModes(destDir, fixups, attrs.owner);
+  if (isRoot) await restoreOwnersAndModes(destDir, fixups);
   return count;
 }
+
+/** `.`, `./`, `/` and the like: the archive's entry for the directory it is extracted into. */
+const isArchiveRoot = (entryPath: string) => /^[./]*$/.test(entryPath);
 
 interface EntryAttrs {
   path: string;
@@ -160,15 +165,13 @@ interface EntryAttrs {
  * keeps both. Re-applies owner (then mode, so the special bits survive) from each header, never
  * following a link: every path is resolved inside `destDir` with its last component unfollowed.
  */
-async function restoreOwnersAndModes(destDir: string, entries: EntryAttrs[], owner: WriteAttrs["owner"]): Promise<void> {
+async function restoreOwnersAndModes(destDir: string, entries: EntryAttrs[]): Promise<void> {
   for (const e of entries) {
     if (e.type === "Link") continue;
     const target = await resolveInRoot(destDir, e.path, false);
     const st = await lstat(target).catch(() => undefined);
     if (!st) continue;
-    const uid = owner?.uid ?? e.uid;
-    const gid = owner?.gid ?? e.gid;
-    if (st.uid !== uid || st.gid !== gid) await lchown(target, uid, gid);
+    if (st.uid !== e.uid || st.gid !== e.gid) await lchown(target, e.uid, e.gid);
     if (!st.isSymbolicLink() && (st.mode & 0o7777) !== (e.mode & 0o7777)) await chmod(target, e.mode & 0o7777);
   }
 }

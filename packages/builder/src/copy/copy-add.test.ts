@@ -1,4 +1,4 @@
-import { chown, mkdir, stat, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { execa } from "execa";
@@ -32,7 +32,7 @@ describe("ADD of local archives", () => {
     expect((await stat(path.join(rootfs, "opt/top/bin/run"))).mode & 0o777).toBe(0o700);
   });
 
-  it("merges with the destination and applies --chown to extracted entries", async () => {
+  it("merges with the destination; --chown owns only the directories it creates, as Docker's", async () => {
     const { context, rootfs, copy } = await setup({});
     await makeArchive(context, "a.tgz", "gzip");
     await mkdir(path.join(rootfs, "opt/top"), { recursive: true });
@@ -42,7 +42,30 @@ describe("ADD of local archives", () => {
     expect(await read(path.join(rootfs, "opt/top/a.txt"))).toBe("A");
     expect(await read(path.join(rootfs, "opt/top/keep"))).toBe("k");
     const a = await stat(path.join(rootfs, "opt/top/a.txt"));
-    expect([a.uid, a.gid]).toEqual([3, 4]);
+    expect([a.uid, a.gid]).toEqual([1500, 1600]); // Docker 20.10 ignores --chown for extracted entries
+    await copy(["a.tgz"], "/new/dest/", { isAdd: true, chown: "3:4" });
+    for (const dir of ["new", "new/dest"]) {
+      const st = await stat(path.join(rootfs, dir));
+      expect([st.uid, st.gid, st.mode & 0o7777]).toEqual([3, 4, 0o755]);
+    }
+  });
+
+  it("never lets the archive's root entry change the destination", async () => {
+    const { context, rootfs, copy } = await setup({});
+    const src = await tempDir("strata-tarsrc-");
+    await writeTree(src, { "f.txt": "F" });
+    await chmod(src, 0o700);
+    await chown(src, 1000, 1001);
+    await tar.c({ cwd: src, file: path.join(context, "root.tar"), portable: false }, ["."]);
+    await copy(["root.tar"], "/fresh/", { isAdd: true });
+    const fresh = await stat(path.join(rootfs, "fresh"));
+    expect([fresh.uid, fresh.gid, fresh.mode & 0o7777]).toEqual([0, 0, 0o755]);
+    await mkdir(path.join(rootfs, "kept"), { mode: 0o711 });
+    await chown(path.join(rootfs, "kept"), 5, 6);
+    await copy(["root.tar"], "/kept", { isAdd: true });
+    const kept = await stat(path.join(rootfs, "kept"));
+    expect([kept.uid, kept.gid, kept.mode & 0o7777]).toEqual([5, 6, 0o711]);
+    expect(await read(path.join(rootfs, "kept/f.txt"))).toBe("F");
   });
 
   it("extracts every archive a wildcard matches", async () => {

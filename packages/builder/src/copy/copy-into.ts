@@ -77,7 +77,7 @@ async function copyItem(item: SourceItem, req: CopyRequest, dest: ResolvedDest, 
     const compression = await sniffArchive(item.host);
     if (compression) {
       await ensureDir(req.destRoot, dest.host, attrs);
-      return extractArchive(item.host, compression, dest.host, attrs);
+      return extractArchive(item.host, compression, dest.host);
     }
   }
   const target = item.keepPath ? await underDest(req.destRoot, dest.host, item.keepPath) : intoDir ? path.join(dest.host, name) : dest.host;

@@ -38,6 +38,7 @@ export async function imageState(ctx: BuildContext, ref: string, label = ref): P
   delete config.created;
   config.config ??= {};
   config.history ??= [];
+  ensurePath(config);
   const snapshot = ctx.req.dryRun
     ? undefined
     : await unpackLayers({
@@ -57,6 +58,17 @@ export async function imageState(ctx: BuildContext, ref: string, label = ref): P
     baseManifest: image.manifestDesc.digest,
     key,
   };
+}
+
+/**
+ * BuildKit's rule for every stage: when the base config has no `PATH` variable (an image made by
+ * `docker import`, a minimal base from a tar), the default PATH is appended to its Env, so RUN
+ * sees it and the built image's config has it. An existing PATH, even empty, is left alone.
+ */
+function ensurePath(config: ImageConfig): void {
+  const env = config.config.Env ?? [];
+  if (env.some((kv) => kv === "PATH" || kv.startsWith("PATH="))) return;
+  config.config.Env = [...env, `PATH=${DEFAULT_PATH}`];
 }
 
 /** A new stage continuing from an earlier stage's result. */

@@ -126,7 +126,8 @@ async function applyFilters(store: Store, listed: Listed[], filters: Filters, al
     const created = item.image.config.created ?? "";
     if (before.length && !before.every((b) => created < b)) continue;
     if (since.length && !since.every((s) => created > s)) continue;
-    if (labels.length && !labels.some((l) => hasLabel(item.image, l))) continue;
+    // Unlike the other keys, Docker requires every label filter to match.
+    if (!labels.every((l) => hasLabel(item.image, l))) continue;
     const untagged = item.names.length === 0;
     if (dangling.length) {
       if (dangling.includes(true) && !dangling.includes(false) && !untagged) continue;

@@ -34,12 +34,19 @@ export function isTrue(value: unknown): boolean {
 }
 
 /**
- * Go's json.Marshal, as Docker's `json` template function prints: compact, with `<`, `>`, `&`,
- * U+2028 and U+2029 escaped (`"\u003cnone\u003e"`).
+ * Marks an object that marshals itself with Go's json.Marshal (Docker's list formatter
+ * contexts): its JSON has `<`, `>`, `&`, U+2028 and U+2029 escaped (`"\u003cnone\u003e"`).
+ */
+export const HTML_ESCAPED_JSON: unique symbol = Symbol("json.Marshal");
+
+/**
+ * Docker's `json` template function: compact JSON, HTML characters kept (its encoder has
+ * SetEscapeHTML(false)), unless the value is a context marked HTML_ESCAPED_JSON.
  */
 export function goJson(value: unknown): string {
   if (value === NO_VALUE || value === undefined) return "null";
   const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === "function" ? undefined : v)) ?? "null";
+  if (!(value && typeof value === "object" && HTML_ESCAPED_JSON in value)) return text;
   return text.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 

@@ -7,7 +7,7 @@ import { executeTemplate } from "./execute.js";
 import type { TemplateFunction } from "./functions.js";
 import { parseTemplate } from "./parser.js";
 
-export { goJson, goString, nilMap, nilSlice } from "./go-value.js";
+export { goJson, goString, HTML_ESCAPED_JSON, nilMap, nilSlice } from "./go-value.js";
 
 export function renderTemplate(template: string, data: unknown, funcs?: Record<string, TemplateFunction>): string {
   return executeTemplate(parseTemplate(template), data, funcs);

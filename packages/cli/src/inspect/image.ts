@@ -46,7 +46,7 @@ export function imageInspect(image: ResolvedImage, entries: ImageEntry[], driver
   const lastTag = mine.map((e) => e.created).sort().at(-1);
   return {
     Id: image.configDigest,
-    RepoTags: mine.flatMap((e) => (e.name ? [familiarName(e.name)] : [])),
+    RepoTags: mine.flatMap((e) => (e.name ? [familiarName(e.name)] : [])).sort(byBytes),
     RepoDigests: [],
     Parent: parentOf(mine),
     Comment: c.history?.at(-1)?.comment ?? "",
@@ -74,3 +74,5 @@ function parentOf(entries: ImageEntry[]): Digest | "" {
   }
   return "";
 }
+
+const byBytes = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

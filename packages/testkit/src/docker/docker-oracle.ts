@@ -87,3 +87,28 @@ export async function dockerRun(image: string, args: string[] = []): Promise<str
 export async function dockerRemoveImage(tag: string): Promise<void> {
   await execa(DOCKER, ["rmi", "-f", tag], { reject: false });
 }
+
+/** The base with an empty config (no Env, Cmd or WorkingDir) that the compat suite also builds on. */
+export const BARE_BASE_TAG = "strata-compat-bare:latest";
+
+/**
+ * The busybox files as `docker import` makes an image of them: same single layer, config `{}`.
+ * Imported into Docker once (an existing image of that tag with that layer is reused) and saved
+ * to a docker-archive so strata loads the very same image (same ID) as its base.
+ */
+export async function ensureBareBaseInDocker(): Promise<{ file: string; imageId: string }> {
+  await ensureDockerd();
+  const busybox = await busyboxArchivePath();
+  const file = path.join(TESTKIT_TMP, "bare-base.tar");
+  return withLock("docker-bare-base", async () => {
+    const layer = await docker(["image", "inspect", "--format", "{{index .RootFS.Layers 0}} {{len .Config.Env}}", BARE_BASE_TAG]).catch(() => "");
+    if (layer.trim() !== `${busybox.diffId} 0`) {
+      const rootfs = path.join(TESTKIT_TMP, "bare-rootfs.tar");
+      await execa("tar", ["-xOf", busybox.file, `${busybox.diffId.slice("sha256:".length)}/layer.tar`], { stdout: { file: rootfs } });
+      await docker(["import", rootfs, BARE_BASE_TAG]);
+    }
+    await docker(["save", "-o", file, BARE_BASE_TAG]);
+    const imageId = (await dockerImageId(BARE_BASE_TAG))!;
+    return { file, imageId };
+  });
+}
