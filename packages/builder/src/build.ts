@@ -1,6 +1,6 @@
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { StrataError, errnoCode, type Digest, type ImageConfig } from "@strata/core";
+import { StrataError, errnoCode, type Descriptor, type Digest, type ImageConfig } from "@strata/core";
 import { openContextHasher, statCacheFileFor, type ContextHasher } from "@strata/cache";
 import { expandWord, parseDockerfile, type Stage } from "@strata/dockerfile";
 import { teardownsSettled } from "@strata/layers";
@@ -10,6 +10,7 @@ import { createIgnoreMatcher, readDockerignore } from "./copy/index.js";
 import { recoverInterruptedBuilds } from "./recover.js";
 import { resolveMetaArgs } from "./stage/args.js";
 import { buildStage } from "./stage/dispatch.js";
+import { ensureBlob } from "./steps/materialize.js";
 import { reachableStages, stageLabel, targetStage } from "./stage/select.js";
 import type { StageState } from "./stage/state.js";
 import type { BuildEnv, BuildRequest, BuildResult } from "./types.js";
@@ -82,12 +83,15 @@ async function buildUnderLease(env: BuildEnv, req: BuildRequest): Promise<BuildR
     const stages = dockerfile.stages.map((s) => stageLabel(dockerfile, s));
     if (req.dryRun) return { tags: req.tags, stages, steps: ctx.steps, warnings };
     const config = finalizeTimes(final.config, req.sourceDateEpoch === undefined ? undefined : ctx.created);
-    const { manifest, configDigest } = await writeImage(env.store, { config, layers: final.layers });
-    for (const tag of req.tags) await env.store.images.put(tag, manifest);
-    // An untagged build result is kept as a dangling image, as `docker build .` keeps it.
-    if (req.tags.length === 0) await env.store.images.putUntagged(manifest);
+    const remoteOnly = !(await finalLayersLocal(ctx, final.layers));
+    const { manifest, configDigest } = await writeImage(env.store, { config, layers: final.layers }, { allowMissingLayers: remoteOnly });
+    if (!remoteOnly) {
+      for (const tag of req.tags) await env.store.images.put(tag, manifest);
+      // An untagged build result is kept as a dangling image, as `docker build .` keeps it.
+      if (req.tags.length === 0) await env.store.images.putUntagged(manifest);
+    }
     succeeded = true;
-    return { imageId: configDigest, manifestDigest: manifest.digest as Digest, tags: req.tags, stages, steps: ctx.steps, warnings };
+    return { imageId: configDigest, manifestDigest: manifest.digest as Digest, remoteOnly: remoteOnly || undefined, tags: req.tags, stages, steps: ctx.steps, warnings };
   } finally {
     req.signal?.removeEventListener("abort", onOuterAbort);
     if (hasher && !req.dryRun) await (await hasher).save().catch(() => {});
@@ -99,6 +103,20 @@ async function buildUnderLease(env: BuildEnv, req: BuildRequest): Promise<BuildR
     );
     if (succeeded && teardownError !== undefined) throw teardownError;
   }
+}
+
+/**
+ * Whether the final image's layers are all in the store, after downloading the ones only a
+ * registry has (unless the request says not to: a build that only pushes never needs them).
+ * Layers of other stages are never fetched for the image.
+ */
+async function finalLayersLocal(ctx: BuildContext, layers: Descriptor[]): Promise<boolean> {
+  const missing: Descriptor[] = [];
+  for (const l of layers) if (!(await ctx.env.store.content.has(l.digest))) missing.push(l);
+  if (missing.length === 0) return true;
+  if (ctx.req.fetchMissingLayers === false) return false;
+  await Promise.all(missing.map((l) => ensureBlob(ctx, l)));
+  return true;
 }
 
 /**

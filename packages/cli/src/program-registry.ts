@@ -2,7 +2,7 @@ import { Option, type Command } from "commander";
 import type { GlobalOptions } from "./engine.js";
 import { parseBool } from "./registry/client.js";
 
-const tlsVerify = () =>
+export const registryTlsOption = () =>
   new Option("--tls-verify [bool]", "verify registry TLS certificates; =false also allows plain HTTP (default true)").argParser(parseBool);
 
 /** push, pull, login, logout. */
@@ -14,7 +14,7 @@ export function registerRegistry(program: Command, globals: () => GlobalOptions)
     .option("-a, --all-tags", "push all tags of the repository")
     .option("-q, --quiet", "suppress verbose output")
     .addOption(new Option("--compression <algo>", "compression of layers strata keeps uncompressed").choices(["gzip", "zstd"]).default("gzip"))
-    .addOption(tlsVerify())
+    .addOption(registryTlsOption())
     .action(async (name: string, opts) => (await import("./commands/push.js")).pushCommand(name, opts, globals()));
 
   program
@@ -23,7 +23,7 @@ export function registerRegistry(program: Command, globals: () => GlobalOptions)
     .argument("<name>", "NAME[:TAG|@DIGEST]")
     .option("--platform <os/arch[/variant]>", "the platform to pick from a multi-platform image")
     .option("-q, --quiet", "suppress verbose output")
-    .addOption(tlsVerify())
+    .addOption(registryTlsOption())
     .action(async (name: string, opts) => (await import("./commands/pull.js")).pullCommand(name, opts, globals()));
 
   program
@@ -33,7 +33,7 @@ export function registerRegistry(program: Command, globals: () => GlobalOptions)
     .option("-u, --username <name>", "username")
     .option("-p, --password <password>", "password (prefer --password-stdin)")
     .option("--password-stdin", "read the password from stdin")
-    .addOption(tlsVerify())
+    .addOption(registryTlsOption())
     .action(async (server: string | undefined, opts) => (await import("./commands/login.js")).loginCommand(server, opts));
 
   program

@@ -30,6 +30,7 @@ export const imageIdOf = (manifest: Manifest): Digest => manifest.config.digest;
 export async function writeImage(
   store: Store,
   image: { config: ImageConfig; layers: Descriptor[] },
+  opts: WriteManifestOptions = {},
 ): Promise<{ manifest: Descriptor; configDigest: Digest }> {
   const diffIds = image.config.rootfs?.diff_ids ?? [];
   // An uncompressed layer's digest is its diffID; a compressed one (pulled) cannot be checked here.
@@ -38,7 +39,15 @@ export async function writeImage(
     throw new StrataError("INVALID_ARGUMENT", "image config rootfs.diff_ids do not match the layer digests");
   }
   const cfg = await store.content.put(canonicalJSON(image.config));
-  return writeManifest(store, { mediaType: MediaType.ociConfig, ...cfg }, image.layers);
+  return writeManifest(store, { mediaType: MediaType.ociConfig, ...cfg }, image.layers, opts);
+}
+
+export interface WriteManifestOptions {
+  /**
+   * Layers may be absent from the store (they are in a registry: a build that only pushes).
+   * Such a manifest must not be tagged: the store's images are always complete.
+   */
+  allowMissingLayers?: boolean;
 }
 
 /** Store a manifest for a config blob already in the store. */
@@ -46,8 +55,9 @@ export async function writeManifest(
   store: Store,
   config: Descriptor,
   layers: Descriptor[],
+  opts: WriteManifestOptions = {},
 ): Promise<{ manifest: Descriptor; configDigest: Digest }> {
-  for (const l of layers) {
+  for (const l of opts.allowMissingLayers ? [] : layers) {
     if (!(await store.content.has(l.digest))) throw new StrataError("NOT_FOUND", `layer blob ${l.digest}: not found`);
   }
   const manifest: Manifest = {

@@ -10,3 +10,5 @@ export { pullImage, resolveRemoteImage, choosePlatform, type PullOptions, type P
 export { pushImage, BlobPusher, ociManifest, type PushOptions, type PushResult, type PushCompression, type BlobPusherOptions } from "./push.js";
 export { noTransferProgress, shortId as transferId, type TransferEvent, type TransferSink } from "./progress.js";
 export { retryAfterMs, backoffMs } from "./retry.js";
+export { RegistryContent } from "./remote-content.js";
+export { mapLimited } from "./limit.js";

@@ -1,5 +1,4 @@
-import { lookup } from "node:dns/promises";
-import { isIP } from "node:net";
+import { createRequire } from "node:module";
 import { StrataError } from "@strata/core";
 import { hostTLS, systemCAs } from "./certs.js";
 import { parseChallenges, type Challenge } from "./challenge.js";
@@ -99,7 +98,7 @@ export class RegistryHost {
           await sleep(backoffMs(attempt), this.opts.signal);
           continue;
         }
-        throw networkError(e, req.what, this.name);
+        throw networkError(e, req.what, apiHost(this.name));
       }
       if (res.status === 401 && sameHost && !authRetried) {
         const challenge = parseChallenges(res.headerValues("www-authenticate"))[0];
@@ -186,7 +185,7 @@ export class RegistryHost {
       return res;
     } catch (e) {
       const plainOk = !verify || (await this.plainAllowed());
-      if (!(plainOk && (isNotTls(e) || (!verify && !isTlsTrustError(e))))) throw networkError(e, what, this.name);
+      if (!(plainOk && (isNotTls(e) || (!verify && !isTlsTrustError(e))))) throw networkError(e, what, apiHost(this.name));
     }
     const plain = this.track(httpAgent());
     const url = new URL(`http://${host}/`);
@@ -195,7 +194,7 @@ export class RegistryHost {
       this.#agent = plain;
       return res;
     } catch (e) {
-      throw networkError(e, what, this.name);
+      throw networkError(e, what, apiHost(this.name));
     }
   }
 
@@ -227,6 +226,10 @@ export class RegistryHost {
   }
 
   private async plainAllowed(): Promise<boolean> {
+    // Loaded here: most commands never ask (dns and net cost start-up time).
+    const require = createRequire(import.meta.url);
+    const { isIP } = require("node:net") as typeof import("node:net");
+    const { lookup } = require("node:dns/promises") as typeof import("node:dns/promises");
     const hostname = apiHost(this.name).replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
     if ((this.opts.insecureHosts ?? []).includes(this.name)) return true;
     const ip = isIP(hostname) ? hostname : await lookup(hostname).then((r) => r.address, () => undefined);
