@@ -6,24 +6,34 @@ export type FaultAction =
   /** Answer with this status (and headers, e.g. Retry-After) without asking the registry. */
   | { respond: number; headers?: Record<string, string>; body?: string }
   /** Pass the request on, but cut the client's connection after this many response-body bytes. */
-  | { resetAfterBytes: number };
+  | { resetAfterBytes: number }
+  /** Pass the request on, and run `run` once this many request-body (or response-body) bytes went through. */
+  | { after: { requestBytes?: number; responseBytes?: number }; run: () => void | Promise<void> };
 
 export interface FaultRule {
   method?: string;
   /** Matched against the request path and query. */
   path: RegExp;
   action: FaultAction;
-  /** How many matching requests it applies to (default: all). */
+  /** How many times it acts (default: always); a pass-through rule counts only when it fires. */
   times?: number;
 }
 
 export interface SeenRequest {
   method: string;
   url: string;
+  /** The client's Range header, if any. */
+  range?: string;
   /** Set when a rule acted on it. */
   fault?: string;
   at: number;
 }
+
+/** A rule still has uses left; `use` takes one (rules without `times` never run out). */
+const live = (r: FaultRule): boolean => r.times === undefined || r.times > 0;
+const use = (r: FaultRule): void => {
+  if (r.times !== undefined) r.times--;
+};
 
 /**
  * A plain-HTTP proxy on 127.0.0.1 in front of a real registry that injects faults a real
@@ -61,17 +71,16 @@ export class FaultProxy {
   }
 
   private ruleFor(method: string, url: string): FaultRule | undefined {
-    const rule = this.rules.find((r) => (!r.method || r.method === method) && r.path.test(url) && (r.times === undefined || r.times > 0));
-    if (rule && rule.times !== undefined) rule.times--;
-    return rule;
+    return this.rules.find((r) => (!r.method || r.method === method) && r.path.test(url) && live(r));
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = req.url ?? "/";
     const rule = this.ruleFor(req.method ?? "GET", url);
-    const seen: SeenRequest = { method: req.method ?? "GET", url, at: Date.now() };
+    const seen: SeenRequest = { method: req.method ?? "GET", url, at: Date.now(), range: req.headers.range };
     this.seen.push(seen);
     if (rule && "respond" in rule.action) {
+      use(rule);
       const a = rule.action;
       seen.fault = `respond ${a.respond}`;
       req.resume();
@@ -84,24 +93,59 @@ export class FaultProxy {
       const out = { ...upRes.headers };
       if (typeof out.location === "string") out.location = out.location.replace(`127.0.0.1:${this.targetPort}`, this.host);
       res.writeHead(upRes.statusCode ?? 502, out);
-      if (rule && "resetAfterBytes" in rule.action) {
-        seen.fault = `reset after ${rule.action.resetAfterBytes} bytes`;
-        let left = rule.action.resetAfterBytes;
+      const reset = rule && "resetAfterBytes" in rule.action ? rule.action : undefined;
+      if (rule && reset) {
+        // A reply shorter than the limit passes whole and leaves the rule for the next request.
+        let left = reset.resetAfterBytes;
         upRes.on("data", (c: Buffer) => {
           if (left <= 0) return;
-          const part = c.subarray(0, left);
-          left -= part.length;
-          res.write(part);
-          if (left <= 0) {
-            upRes.destroy();
-            res.socket?.destroy();
+          if (c.length < left || !live(rule)) {
+            left -= c.length;
+            res.write(c);
+            return;
           }
+          use(rule);
+          seen.fault = `reset after ${reset.resetAfterBytes} bytes`;
+          res.write(c.subarray(0, left));
+          left = 0;
+          upRes.destroy();
+          res.socket?.destroy();
         });
+        upRes.on("end", () => res.end());
         return;
       }
+      if (trigger?.after.responseBytes !== undefined) {
+        let n = 0;
+        let fired = false;
+        upRes.on("data", (c: Buffer) => {
+          n += c.length;
+          if (!fired && n >= trigger.after.responseBytes! && live(rule!)) {
+            fired = true;
+            use(rule!);
+            seen.fault = `ran after ${n} response bytes`;
+            void trigger.run();
+          }
+        });
+      }
+      upRes.on("error", () => res.socket?.destroy());
+      upRes.on("aborted", () => res.socket?.destroy());
       upRes.pipe(res);
     });
     up.on("error", () => res.socket?.destroy());
+    const trigger = rule && "after" in rule.action ? rule.action : undefined;
+    if (trigger?.after.requestBytes !== undefined) {
+      let n = 0;
+      let fired = false;
+      req.on("data", (c: Buffer) => {
+        n += c.length;
+        if (!fired && n >= trigger.after.requestBytes! && live(rule!)) {
+          fired = true;
+          use(rule!);
+          seen.fault = `ran after ${n} request bytes`;
+          void trigger.run();
+        }
+      });
+    }
     req.pipe(up);
   }
 }
