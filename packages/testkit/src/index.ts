@@ -34,3 +34,4 @@ export type { TarHeader, TarType } from "./tar/tar-header.js";
 export { withLock } from "./lock.js";
 export { TestRegistry, freePort, makeTLS, DOCKER_REGISTRY, type LoggedRequest, type TestRegistryOptions } from "./registry/registry.js";
 export { FaultProxy, type FaultAction, type FaultRule, type SeenRequest } from "./registry/fault-proxy.js";
+export { TokenServer, type TokenRequest } from "./registry/token-server.js";

@@ -22,6 +22,8 @@ export interface TestRegistryOptions {
   tls?: boolean;
   /** Start on this port (a restart keeps its port). */
   port?: number;
+  /** Docker's token auth: tokens from this realm, signed by the certificate in `rootCert`. */
+  token?: { realm: string; service: string; issuer: string; rootCert: string };
 }
 
 /**
@@ -171,6 +173,10 @@ export class TestRegistry {
       const r = await execa("htpasswd", ["-Bbn", this.opts.auth.username, this.opts.auth.password]);
       await writeFile(file, r.stdout + "\n");
       lines.push("auth:", "  htpasswd:", "    realm: strata-test", `    path: ${file}`);
+    }
+    if (this.opts.token) {
+      const t = this.opts.token;
+      lines.push("auth:", "  token:", `    realm: ${t.realm}`, `    service: ${t.service}`, `    issuer: ${t.issuer}`, `    rootcertbundle: ${t.rootCert}`);
     }
     await writeFile(path.join(this.dir, "config.yml"), lines.join("\n") + "\n");
   }
