@@ -8,6 +8,7 @@ import { completedUploads, digestIn, dockerConfigDir, mounts, repoOf, uploadRequ
 
 // Needs root, runc and Docker (the oracle); Debian's docker-registry runs on 127.0.0.1.
 const skipDocker = process.env.STRATA_SKIP_DOCKER === "1";
+const arch = ({ x64: "amd64", arm64: "arm64" } as Record<string, string>)[process.arch] ?? process.arch;
 
 describe("push and pull against a plain docker-registry on 127.0.0.1", () => {
   let reg: TestRegistry;
@@ -90,6 +91,17 @@ describe("push and pull against a plain docker-registry on 127.0.0.1", () => {
     const again = await strata(fresh, ["pull", app], { env });
     expect(again.stdout).toContain(`Status: Image is up to date for ${app}`);
     expect(again.stdout).not.toMatch(/Pulling fs layer|Already exists/);
+  });
+
+  it("pull --platform must match a single-platform image, as in Docker; -q prints only the name", async () => {
+    const r = await tempDir("platform-root");
+    dirs.push(r);
+    const wrong = await strata(r, ["pull", "--platform", "linux/s390x", app], { env });
+    expect(wrong.exitCode).toBe(1);
+    expect(wrong.stderr).toContain(`image with reference ${app} was found but does not match the specified platform: wanted linux/s390x, actual: linux/${arch}`);
+    const quiet = await strata(r, ["pull", "-q", "--platform", `linux/${arch}`, app], { env });
+    expect(quiet.exitCode, quiet.all).toBe(0);
+    expect(quiet.stdout).toBe(app);
   });
 
   it("a second image on the same base uploads only its new layers; another repository mounts the shared ones", async () => {

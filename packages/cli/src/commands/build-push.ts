@@ -11,9 +11,10 @@ export class BuildRegistry {
   constructor(
     private readonly flags: RegistryFlags,
     private readonly signal?: AbortSignal,
+    private readonly store?: { root: string },
   ) {}
 
-  client = (): Promise<registry.RegistryClient> => (this.#client ??= registryClient(this.flags, this.signal));
+  client = (): Promise<registry.RegistryClient> => (this.#client ??= registryClient(this.flags, this.signal, this.store));
 
   /** What the builder resolves FROM images and fetches imported cache layers through. */
   async remote(env: Pick<BuildEnv, "store">): Promise<NonNullable<BuildEnv["remote"]>> {

@@ -50,8 +50,8 @@ export async function buildCommand(context: string, opts: BuildOptions, globals:
   const progress = createProgressRenderer(opts.quiet || opts.dryRun ? "quiet" : opts.progress);
   const warn = (message: string) => process.stderr.write(`WARNING: ${message}\n`);
   const abort = new AbortController();
-  const registry = new BuildRegistry({ tlsVerify: opts.tlsVerify }, abort.signal);
   const local = await openEngine({ ...globals, storageDriver: opts.storageDriver }, progress);
+  const registry = new BuildRegistry({ tlsVerify: opts.tlsVerify }, abort.signal, local.store);
   const engine = { ...local, remote: await registry.remote(local) };
   const { build } = await import("@strata/builder");
   const onSignal = () => abort.abort();

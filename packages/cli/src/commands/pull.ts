@@ -17,7 +17,7 @@ export async function pullCommand(name: string, opts: PullCommandOptions, global
   const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
   const store = await openStoreOnly(globals);
   const [{ pullImage }, { withLease }] = await Promise.all([import("@strata/store/registry"), import("@strata/store")]);
-  const client = await registryClient(opts);
+  const client = await registryClient(opts, undefined, store);
   const progress = transferRenderer(process.stdout, opts.quiet);
   if (!ref.digest && !/:[^/]+$/.test(name) && !opts.quiet) process.stdout.write("Using default tag: latest\n");
   const full = formatReference(ref);

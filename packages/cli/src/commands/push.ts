@@ -15,7 +15,7 @@ export async function pushCommand(name: string, opts: PushCommandOptions, global
   if (ref.digest) throw new StrataError("INVALID_ARGUMENT", `push ${name}: cannot push a digest reference`, { hint: "push a tag" });
   const store = await openStoreOnly(globals);
   const [{ readImage }, { pushImage }] = await Promise.all([import("@strata/store"), import("@strata/store/registry")]);
-  const client = await registryClient(opts);
+  const client = await registryClient(opts, undefined, store);
   const progress = transferRenderer(process.stdout, opts.quiet);
   const explicitTag = /:[^/]+$/.test(name.replace(/@.*/, ""));
   let names: string[];

@@ -11,12 +11,13 @@ export interface RegistryFlags {
  * $DOCKER_CONFIG, DOCKER_AUTH_CONFIG, credential helpers), certs.d directories, and the
  * insecure registries of /etc/docker/daemon.json plus $STRATA_INSECURE_REGISTRIES.
  */
-export async function registryClient(flags: RegistryFlags = {}, signal?: AbortSignal): Promise<registry.RegistryClient> {
-  const { RegistryClient, DockerCredentials } = await import("@strata/store/registry");
+export async function registryClient(flags: RegistryFlags = {}, signal?: AbortSignal, store?: { root: string }): Promise<registry.RegistryClient> {
+  const { RegistryClient, DockerCredentials, RegistryState } = await import("@strata/store/registry");
   return new RegistryClient({
     credentials: new DockerCredentials(),
     tlsVerify: flags.tlsVerify,
     insecureHosts: insecureRegistries(),
+    schemes: store ? new RegistryState(store.root).schemes : undefined,
     signal,
   });
 }

@@ -59,22 +59,28 @@ export function hostTLS(host: string, dirs: string[] = certsDirs()): HostTLS {
 let systemRoots: string[] | undefined;
 
 /**
- * The system's CA bundle (what Docker's Go client trusts: /etc/ssl/certs), plus Node's own
- * roots and a user bundle given as NODE_EXTRA_CA_CERTS (which bin/strata renames
- * STRATA_EXTRA_CA_CERTS so it is not parsed at every start-up).
+ * What Docker's Go client trusts: the system's CA bundle (Node's own roots where there is
+ * none), plus a user bundle given as NODE_EXTRA_CA_CERTS (which bin/strata renames
+ * STRATA_EXTRA_CA_CERTS so it is not parsed at every start-up). Node parses every one of them
+ * for each TLS context, so the list is not doubled with Node's copy of the same roots.
  */
 export function systemCAs(env: NodeJS.ProcessEnv = process.env): string[] {
   if (systemRoots) return systemRoots;
-  const tls = createRequire(import.meta.url)("node:tls") as typeof import("node:tls");
-  const roots = [...tls.rootCertificates];
-  for (const file of ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", env.STRATA_EXTRA_CA_CERTS, env.NODE_EXTRA_CA_CERTS]) {
-    if (!file) continue;
+  const roots: string[] = [];
+  const read = (file: string | undefined) => {
+    if (!file) return false;
     try {
       roots.push(readFileSync(file, "utf8"));
+      return true;
     } catch {
-      // absent on this system
+      return false; // absent on this system
     }
+  };
+  if (!read("/etc/ssl/certs/ca-certificates.crt") && !read("/etc/pki/tls/certs/ca-bundle.crt")) {
+    roots.push(...(createRequire(import.meta.url)("node:tls") as typeof import("node:tls")).rootCertificates);
   }
+  read(env.STRATA_EXTRA_CA_CERTS);
+  read(env.NODE_EXTRA_CA_CERTS);
   systemRoots = roots;
   return roots;
 }

@@ -58,6 +58,12 @@ export async function resolveRemoteImage(store: Store, reference: string, opts: 
     await fetchBlobToStore(store, repo, manifest.config);
   }
   const config = await store.content.readJSON<ImageConfig>(manifest.config.digest);
+  // As Docker: an explicit --platform must match a single-platform image's config.
+  const want = opts.platform;
+  if (want && (config.os !== want.os || config.architecture !== want.architecture || (want.variant && config.variant && config.variant !== want.variant))) {
+    const show = (p: { os?: string; architecture?: string; variant?: string }) => [p.os, p.architecture, p.variant].filter(Boolean).join("/");
+    throw new StrataError("NOT_FOUND", `image with reference ${name} was found but does not match the specified platform: wanted ${show(want)}, actual: ${show(config)}`);
+  }
   const diffIds = config.rootfs?.diff_ids;
   if (!Array.isArray(diffIds) || diffIds.length !== manifest.layers.length) {
     throw new StrataError("INVALID_ARGUMENT", `${name}: image config lists ${Array.isArray(diffIds) ? diffIds.length : "no"} layer diffIDs for ${manifest.layers.length} layers`);

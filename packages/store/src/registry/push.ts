@@ -1,11 +1,12 @@
 import { createReadStream } from "node:fs";
 import { MediaType, StrataError, canonicalJSON, isDigest, parseReference, sha256, type Descriptor, type Digest, type ImageConfig, type Manifest } from "@strata/core";
-import { compressFile } from "../compression.js";
+import { compressLayer } from "./compress-layer.js";
 import type { Store } from "../store.js";
 import { splitRepository, type RegistryClient } from "./client.js";
 import { mapLimited } from "./limit.js";
 import { noTransferProgress, shortId, type TransferSink } from "./progress.js";
 import type { Repository } from "./repository.js";
+import { spool, type Spooled } from "./spool.js";
 import { RegistryState } from "./state.js";
 
 export type PushCompression = "gzip" | "zstd";
@@ -60,11 +61,21 @@ export class BlobPusher {
       const algo = this.compression;
       const known = this.state.compressed(layer.digest, algo);
       if (known && (await this.present(known, status))) return known;
-      const desc = known && (await this.store.content.has(known.digest)) ? known : await this.compress(layer, algo);
-      if (desc.digest !== known?.digest && (await this.present(desc, status))) return desc;
-      await this.upload(desc, (n) => status("Pushing", { current: n, total: desc.size }));
-      status("Pushed");
-      return desc;
+      const spooled = await this.compress(layer, algo);
+      try {
+        const desc: Descriptor = { mediaType: COMPRESSED_TYPE[algo], digest: spooled.digest, size: spooled.size };
+        await this.state.rememberCompressed(layer.digest, algo, desc);
+        if (desc.digest !== known?.digest && (await this.present(desc, status))) return desc;
+        await this.repo.uploadBlob(
+          { digest: desc.digest, size: desc.size, open: () => createReadStream(spooled.path, { highWaterMark: 1 << 20 }) },
+          { onBytes: (n) => status("Pushing", { current: n, total: desc.size }) },
+        );
+        await this.remember(desc.digest);
+        status("Pushed");
+        return desc;
+      } finally {
+        await spooled.remove();
+      }
     }
     const desc: Descriptor = { mediaType: layer.mediaType, digest: layer.digest, size: layer.size };
     if (await this.present(desc, status)) return desc;
@@ -74,20 +85,15 @@ export class BlobPusher {
   }
 
   /**
-   * Compresses an uncompressed layer into the content store (pigz or zstd on every core), so
-   * its digest is known before anything is sent: the registry is asked for it first. The
-   * compressed copy stays until a GC removes it (nothing in index.json refers to it); the
-   * remembered digest then lets a push skip recompressing when the registry has the blob.
+   * Compresses an uncompressed layer (pigz or zstd on every core) to a temporary file, so its
+   * digest is known before anything is sent and the registry is asked for it first. The digest
+   * is remembered (RegistryState): the next push of the layer is a HEAD, with no compression.
    */
-  private async compress(layer: Descriptor, algo: PushCompression): Promise<Descriptor> {
+  private async compress(layer: Descriptor, algo: PushCompression): Promise<Spooled> {
     if (!(await this.store.content.has(layer.digest))) {
       throw new StrataError("NOT_FOUND", `push to ${this.repo.name}: layer ${layer.digest} is not in the store`);
     }
-    const file = this.store.content.blobPath(layer.digest);
-    const info = await this.store.content.ingest(compressFile(algo, file, `layer ${layer.digest}`), { ref: `compress-${layer.digest.slice(7)}-${algo}` });
-    const desc: Descriptor = { mediaType: COMPRESSED_TYPE[algo], digest: info.digest, size: info.size };
-    await this.state.rememberCompressed(layer.digest, algo, desc);
-    return desc;
+    return spool(this.store.root, compressLayer(algo, this.store.content.blobPath(layer.digest), `layer ${layer.digest}`));
   }
 
   /** Pushes a small document (a config) held in the store; HEAD first. */

@@ -43,6 +43,17 @@ export class RegistryState {
     await writeFileAtomic(path.join(this.dir("sources"), `${hexOf(digest)}.json`), JSON.stringify(next), { durable: false });
   }
 
+  /** The scheme a registry host last answered on (see TransportOptions.schemes). */
+  readonly schemes = {
+    get: (host: string): "http" | "https" | undefined => {
+      const doc = readJSON(path.join(this.root, "registry", "hosts", `${encodeURIComponent(host)}.json`)) as { scheme?: string } | undefined;
+      return doc?.scheme === "http" || doc?.scheme === "https" ? doc.scheme : undefined;
+    },
+    set: (host: string, scheme: "http" | "https"): void => {
+      void writeFileAtomic(path.join(this.dir("hosts"), `${encodeURIComponent(host)}.json`), JSON.stringify({ scheme }), { durable: false }).catch(() => {});
+    },
+  };
+
   compressed(diffId: Digest, algo: string): Descriptor | undefined {
     const doc = readJSON(path.join(this.root, "registry", "compressed", `${hexOf(diffId)}.${algo}.json`)) as Descriptor | undefined;
     return doc && typeof doc.digest === "string" && isDigest(doc.digest) && typeof doc.size === "number" && typeof doc.mediaType === "string" ? doc : undefined;

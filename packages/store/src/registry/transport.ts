@@ -20,6 +20,11 @@ export interface TransportOptions {
   certsDirs?: string[];
   /** Attempts per request for transient failures (default 5; STRATA_REGISTRY_ATTEMPTS). */
   attempts?: number;
+  /**
+   * Remembers which scheme a host answered on, across commands: a loopback registry known to
+   * be plain HTTP is not probed with a TLS handshake first (which costs ~50-80 ms of CA parsing).
+   */
+  schemes?: { get(host: string): "http" | "https" | undefined; set(host: string, scheme: "http" | "https"): void };
   signal?: AbortSignal;
 }
 
@@ -171,6 +176,15 @@ export class RegistryHost {
   private async ping(what: What): Promise<URL> {
     const host = apiHost(this.name);
     const verify = this.opts.tlsVerify !== false;
+    const remembered = this.opts.schemes?.get(this.name);
+    if (remembered === "http" && (!verify || (await this.plainAllowed()))) {
+      const plain = this.track(httpAgent());
+      const base = await this.pingAt(new URL(`http://${host}/`), plain, true).catch(() => undefined);
+      if (base) {
+        this.#agent = plain;
+        return base;
+      }
+    }
     const https = new URL(`https://${host}/`);
     let tlsAgent: Agent;
     try {
@@ -180,8 +194,9 @@ export class RegistryHost {
       throw new StrataError("INVALID_ARGUMENT", `${what}: ${(e as Error).message}`);
     }
     try {
-      const res = await this.pingAt(https, tlsAgent, what);
+      const res = await this.pingAt(https, tlsAgent);
       this.#agent = tlsAgent;
+      if (remembered === "http") this.opts.schemes?.set(this.name, "https");
       return res;
     } catch (e) {
       const plainOk = !verify || (await this.plainAllowed());
@@ -190,36 +205,34 @@ export class RegistryHost {
     const plain = this.track(httpAgent());
     const url = new URL(`http://${host}/`);
     try {
-      const res = await this.pingAt(url, plain, what);
+      const res = await this.pingAt(url, plain);
       this.#agent = plain;
+      this.opts.schemes?.set(this.name, "http");
       return res;
     } catch (e) {
       throw networkError(e, what, apiHost(this.name));
     }
   }
 
-  private async pingAt(base: URL, agent: Agent, what: What): Promise<URL> {
+  /** GET /v2/ at `base`; `strict`: only a registry's answer (200, 401) counts, nothing is retried. */
+  private async pingAt(base: URL, agent: Agent, strict = false): Promise<URL> {
     for (let attempt = 1; ; attempt++) {
       try {
         const res = await send({ method: "GET", url: new URL("/v2/", base), headers: { "user-agent": USER_AGENT }, signal: this.opts.signal, idleTimeoutMs: 30_000 }, agent);
         const challenge = res.status === 401 ? parseChallenges(res.headerValues("www-authenticate"))[0] : undefined;
         await res.drain();
+        if (strict && res.status !== 200 && res.status !== 401) throw new Error(`not a registry answer (HTTP ${res.status})`);
         if (challenge) this.#challenge = challenge;
-        if (res.status >= 500 && attempt < this.attempts) {
-          await sleep(retryAfterMs(res.headers["retry-after"]) ?? backoffMs(attempt), this.opts.signal);
-          continue;
-        }
-        if (res.status === 429 && attempt < this.attempts) {
+        if ((res.status >= 500 || res.status === 429) && attempt < this.attempts) {
           await sleep(retryAfterMs(res.headers["retry-after"]) ?? backoffMs(attempt), this.opts.signal);
           continue;
         }
         return base;
       } catch (e) {
-        if (attempt < Math.min(this.attempts, 3) && isRetryableNetworkError(e) && !isNotTls(e) && !this.opts.signal?.aborted) {
+        if (!strict && attempt < Math.min(this.attempts, 3) && isRetryableNetworkError(e) && !isNotTls(e) && !this.opts.signal?.aborted) {
           await sleep(backoffMs(attempt), this.opts.signal);
           continue;
         }
-        void what;
         throw e;
       }
     }
