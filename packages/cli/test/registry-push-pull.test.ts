@@ -81,6 +81,10 @@ describe("push and pull against a plain docker-registry on 127.0.0.1", () => {
       expect(pull.stdout.trim().split("\n").at(-1)).toBe(app);
       const inspect = JSON.parse((await strata(r, ["inspect", app])).stdout)[0];
       expect(inspect.Id).toBe(imageId);
+      // Docker's RepoDigests and `images --digests` column.
+      expect(inspect.RepoDigests).toEqual([`${repoOf(reg, "app")}@${pushedDigest}`]);
+      const digests = await strata(r, ["images", "--digests", "--format", "{{.Repository}}:{{.Tag}} {{.Digest}}", repoOf(reg, "app")]);
+      expect(digests.stdout.trim()).toBe(`${app} ${pushedDigest}`);
       expect(await storeProblems(r)).toEqual([]);
     }
     // The pulled image is usable: a build FROM it runs a step on its files.

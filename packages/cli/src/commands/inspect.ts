@@ -10,7 +10,8 @@ import { formatEach } from "../list-format.js";
  */
 export async function inspectCommand(refs: string[], opts: { format?: string }, globals: GlobalOptions): Promise<number> {
   const store = await openStoreOnly(globals);
-  const [{ readImage }, { createSnapshotter }] = await Promise.all([import("@strata/store"), import("@strata/layers")]);
+  const [{ readImage }, { createSnapshotter }, { RegistryState }] = await Promise.all([import("@strata/store"), import("@strata/layers"), import("@strata/store/registry")]);
+  const registry = new RegistryState(store.root);
   const entries = await store.images.listAll();
   const driver = (await createSnapshotter(store.root)).driver;
   const out: unknown[] = [];
@@ -18,7 +19,7 @@ export async function inspectCommand(refs: string[], opts: { format?: string }, 
   for (const ref of refs) {
     try {
       const image = await readImage(store, ref);
-      out.push(imageInspect(image, entries, driver, await imageSize(store, image)));
+      out.push(imageInspect(image, entries, driver, await imageSize(store, image), registry.repoDigests(image.configDigest)));
     } catch (e) {
       if (!isNotFound(e)) throw e;
       process.stderr.write(`Error: No such object: ${ref}\n`);

@@ -137,6 +137,7 @@ export async function pullImage(store: Store, reference: string, opts: PullOptio
   );
   if (ref.tag && !ref.digest) await store.images.put(formatReference(ref), image.manifestDesc);
   else await store.images.putUntagged(image.manifestDesc);
+  await new RegistryState(store.root).addRepoDigest(image.manifest.config.digest, ref.repository, image.digest);
   return { image, upToDate, downloaded: new Set(missing.map((l) => l.digest)) };
 }
 

@@ -240,6 +240,7 @@ export async function pushImage(store: Store, manifestDigest: Digest, reference:
   }
   const digest = await repo.putManifest(ref.tag, bytes, mediaType);
   if (!isDigest(digest)) throw new StrataError("INTERNAL", `push ${reference}: bad manifest digest`);
+  await pusher.state.addRepoDigest(manifest.config.digest, ref.repository, digest);
   progress({ type: "message", text: `${ref.tag}: digest: ${digest} size: ${bytes.length}` });
   return { digest, size: bytes.length, mediaType, name: reference };
 }

@@ -16,6 +16,8 @@ const MAX_SOURCES = 8;
  *
  *   registry/sources/<hex>.json            repositories blob sha256:<hex> was pulled from or pushed to
  *   registry/compressed/<hex>.<algo>.json  the compressed blob pushed for uncompressed layer sha256:<hex>
+ *   registry/repodigests/<hex>.json        image sha256:<hex>'s digest in each repository it was pulled from or pushed to
+ *   registry/hosts/<host>.json             the scheme the host answered on
  *
  * The second is what keeps the pushed digest of an unchanged layer stable without keeping a
  * compressed copy: a push looks up the digest, asks the registry whether it has it (HEAD), and
@@ -53,6 +55,20 @@ export class RegistryState {
       void writeFileAtomic(path.join(this.dir("hosts"), `${encodeURIComponent(host)}.json`), JSON.stringify({ scheme }), { durable: false }).catch(() => {});
     },
   };
+
+  /** Docker's RepoDigests of an image (by image ID): "repo@sha256:…", one per repository. */
+  repoDigests(imageId: Digest): string[] {
+    const doc = readJSON(path.join(this.root, "registry", "repodigests", `${hexOf(imageId)}.json`));
+    return Array.isArray(doc) ? doc.filter((d): d is string => typeof d === "string") : [];
+  }
+
+  async addRepoDigest(imageId: Digest, repository: string, digest: Digest): Promise<void> {
+    const entry = `${repository}@${digest}`;
+    const current = this.repoDigests(imageId);
+    if (current.includes(entry)) return;
+    const next = [...current.filter((d) => !d.startsWith(`${repository}@`)), entry].sort();
+    await writeFileAtomic(path.join(this.dir("repodigests"), `${hexOf(imageId)}.json`), JSON.stringify(next), { durable: false });
+  }
 
   compressed(diffId: Digest, algo: string): Descriptor | undefined {
     const doc = readJSON(path.join(this.root, "registry", "compressed", `${hexOf(diffId)}.${algo}.json`)) as Descriptor | undefined;
