@@ -24,6 +24,7 @@ describe("a registry cache shared by two CI runners", () => {
   let base: string;
   let cacheRef: string;
   let metaA: Metadata;
+  let rootC: string;
   const dirs: string[] = [];
 
   /** The manifest the registry holds for `ref`, and its layer digests. */
@@ -120,7 +121,7 @@ describe("a registry cache shared by two CI runners", () => {
   });
 
   it("a runner that needs a local image downloads only the final image's layers", async () => {
-    const rootC = await tempDir("runner-c");
+    rootC = await tempDir("runner-c");
     dirs.push(rootC);
     const mark = reg.mark();
     const tag = `${repoOf(reg, "ci")}/app:local`;
@@ -162,6 +163,24 @@ describe("a registry cache shared by two CI runners", () => {
     ].sort());
   });
 
+  it("a push to another registry streams the cached layers across, through no store", async () => {
+    const other = await TestRegistry.start();
+    try {
+      const rootF = await tempDir("runner-f");
+      dirs.push(rootF);
+      await writeFile(path.join(ctx, "app.txt"), "version 1\n");
+      const target = `${other.host}/strata-registry-ci/app:1`;
+      const f = await strata(rootF, ["build", "-t", target, "--push", "--cache-from", `type=registry,ref=${cacheRef}`, ctx], { env });
+      expect(f.exitCode, f.all).toBe(0);
+      const pushed = (await (await fetch(`${other.url}/v2/strata-registry-ci/app/manifests/1`, { headers: { accept: "application/vnd.oci.image.manifest.v1+json" } })).json()) as { layers: { digest: string }[] };
+      expect(pushed.layers.map((l) => l.digest)).toEqual((await remoteManifest(`${repoOf(reg, "ci")}/app:1`)).layers);
+      const blobs = await readdir(path.join(rootF, "blobs/sha256"));
+      expect(blobs.filter((h) => pushed.layers.some((l) => l.digest === `sha256:${h}`))).toEqual([]);
+    } finally {
+      await other.remove();
+    }
+  });
+
   it("a cache ref that does not exist is a warning, and the build goes on", async () => {
     const rootE = await rootWithBusybox();
     dirs.push(rootE);
@@ -170,5 +189,18 @@ describe("a registry cache shared by two CI runners", () => {
     const e = await strata(rootE, ["build", "--cache-from", `type=registry,ref=${repoOf(reg, "ci")}/cache:nosuch`, small], { env });
     expect(e.exitCode, e.all).toBe(0);
     expect(e.stderr).toMatch(/WARNING: cache import from .*cache:nosuch failed, building without it: .*manifest unknown/);
+  });
+
+  it("with the registry down, a root that resolved the base before still builds FROM it, with a warning", async () => {
+    await writeFile(path.join(ctx, "app.txt"), "version 1\n");
+    await reg.stop();
+    try {
+      const c = await strata(rootC, ["build", "-t", `${repoOf(reg, "ci")}/app:offline`, ctx], { env: { ...env, STRATA_REGISTRY_ATTEMPTS: "1" } });
+      expect(c.exitCode, c.all).toBe(0);
+      expect(c.stderr).toMatch(new RegExp(`WARNING: ${base.replace(/[.]/g, "\\.")}: .*connection refused.*; using the manifest it resolved to last \\(sha256:`));
+      expect(c.stderr.match(/CACHED/g)?.length).toBe(layerSteps(metaA).length);
+    } finally {
+      await reg.start();
+    }
   });
 });

@@ -90,8 +90,16 @@ describe("push and pull against a plain docker-registry on 127.0.0.1", () => {
     // The pulled image is usable: a build FROM it runs a step on its files.
     const next = await makeContext({ Dockerfile: `FROM ${app}\nRUN cat /app/app.txt /app/made > /both\n` });
     dirs.push(next);
-    const build = await strata(fresh, ["build", "-t", "strata-registry-next", next]);
+    let mark = reg.mark();
+    const build = await strata(fresh, ["build", "-t", "strata-registry-next", next], { env });
     expect(build.exitCode, build.all).toBe(0);
+    // FROM an image the store has does not ask the registry; --pull does.
+    const manifestGets = (since: number) => reg.requests(since).filter((q) => q.method === "GET" && q.uri.endsWith("/strata-registry-app/manifests/1"));
+    expect(manifestGets(mark)).toEqual([]);
+    mark = reg.mark();
+    const pulled = await strata(fresh, ["build", "--pull", "-t", "strata-registry-next", next], { env });
+    expect(pulled.exitCode, pulled.all).toBe(0);
+    expect(manifestGets(mark)).toHaveLength(1);
     const again = await strata(fresh, ["pull", app], { env });
     expect(again.stdout).toContain(`Status: Image is up to date for ${app}`);
     expect(again.stdout).not.toMatch(/Pulling fs layer|Already exists/);

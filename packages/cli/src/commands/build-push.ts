@@ -17,9 +17,9 @@ export class BuildRegistry {
   client = (): Promise<registry.RegistryClient> => (this.#client ??= registryClient(this.flags, this.signal, this.store));
 
   /** What the builder resolves FROM images and fetches imported cache layers through. */
-  async remote(env: Pick<BuildEnv, "store">): Promise<NonNullable<BuildEnv["remote"]>> {
+  async remote(env: Pick<BuildEnv, "store">, warn: (message: string) => void): Promise<NonNullable<BuildEnv["remote"]>> {
     const { RegistryContent } = await import("@strata/store/registry");
-    return new RegistryContent(env.store, await this.client());
+    return new RegistryContent(env.store, await this.client(), { warn });
   }
 
   async close(): Promise<void> {

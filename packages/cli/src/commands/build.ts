@@ -52,7 +52,7 @@ export async function buildCommand(context: string, opts: BuildOptions, globals:
   const abort = new AbortController();
   const local = await openEngine({ ...globals, storageDriver: opts.storageDriver }, progress);
   const registry = new BuildRegistry({ tlsVerify: opts.tlsVerify }, abort.signal, local.store);
-  const engine = { ...local, remote: await registry.remote(local) };
+  const engine = { ...local, remote: await registry.remote(local, warn) };
   const { build } = await import("@strata/builder");
   const onSignal = () => abort.abort();
   process.once("SIGINT", onSignal);

@@ -23,15 +23,14 @@ const OCI_EQUIVALENT: Record<string, string> = {
 export interface BlobPusherOptions {
   compression?: PushCompression;
   progress?: TransferSink;
-  signal?: AbortSignal;
 }
 
 /**
  * Puts blobs into one repository, never uploading what is there: HEAD first, then a
  * cross-repository mount from any repository on the same registry known to hold the blob,
- * and only then an upload. Uncompressed layers (strata's own) are compressed on the way with
- * pigz or zstd on every core, and the digest that produced is remembered so the next push of
- * the same layer is a HEAD (RegistryState).
+ * and only then an upload. Uncompressed layers (strata's own) are compressed first (pigz or
+ * zstd on every core; stored gzip blocks for data that does not compress, see compressLayer),
+ * and the digest that gave is remembered, so the next push of the layer is one HEAD.
  */
 export class BlobPusher {
   readonly state: RegistryState;
@@ -98,18 +97,16 @@ export class BlobPusher {
 
   /** Pushes a small document (a config) held in the store; HEAD first. */
   async pushStored(desc: Descriptor): Promise<void> {
-    if ((await this.repo.headBlob(desc.digest)) !== undefined) return;
-    const bytes = await this.store.content.readBytes(desc.digest);
-    await this.repo.uploadBlob({ digest: desc.digest, size: bytes.length, open: async function* () { yield bytes; } });
-    await this.remember(desc.digest);
+    await this.pushBytes(await this.store.content.readBytes(desc.digest), desc.mediaType);
   }
 
-  /** Pushes bytes not in the store (a cache config); HEAD first. */
+  /** Pushes a small document in memory (an image or cache config); HEAD first. */
   async pushBytes(bytes: Buffer, mediaType: string): Promise<Descriptor> {
     const desc: Descriptor = { mediaType, digest: sha256(bytes), size: bytes.length };
     if ((await this.repo.headBlob(desc.digest)) === undefined) {
       await this.repo.uploadBlob({ digest: desc.digest, size: bytes.length, open: async function* () { yield bytes; } });
     }
+    await this.remember(desc.digest);
     return desc;
   }
 

@@ -1,4 +1,4 @@
-import { StrataError, type Descriptor, type Digest, type ImageConfig, type Manifest, type Platform } from "@strata/core";
+import { StrataError, formatReference, parseReference, type Descriptor, type Digest, type ImageConfig, type Manifest, type Platform } from "@strata/core";
 import type { Store } from "../store.js";
 import type { RegistryClient } from "./client.js";
 import { fetchBlobToStore } from "./fetch-blob.js";
@@ -17,14 +17,30 @@ export class RegistryContent {
   constructor(
     private readonly store: Store,
     private readonly client: RegistryClient,
-    private readonly opts: { platform?: Platform; onFetch?: (desc: Descriptor, from: string) => void } = {},
+    private readonly opts: { platform?: Platform; onFetch?: (desc: Descriptor, from: string) => void; warn?: (message: string) => void } = {},
   ) {
     this.state = new RegistryState(store.root);
   }
 
+  /**
+   * The image `ref` names on its registry. When the registry cannot be reached, the manifest it
+   * resolved to last time is used (with a warning) if the store still has it and its config, so
+   * a build FROM a registry image works offline as it did online.
+   */
   async resolveImage(ref: string): Promise<{ manifestDesc: Descriptor; manifest: Manifest; config: ImageConfig }> {
-    const image = await resolveRemoteImage(this.store, ref, { client: this.client, platform: this.opts.platform });
-    return { manifestDesc: image.manifestDesc, manifest: image.manifest, config: image.config };
+    const name = formatReference(parseReference(ref));
+    try {
+      const image = await resolveRemoteImage(this.store, ref, { client: this.client, platform: this.opts.platform });
+      await this.state.rememberResolved(name, image.manifestDesc);
+      return { manifestDesc: image.manifestDesc, manifest: image.manifest, config: image.config };
+    } catch (e) {
+      const last = e instanceof StrataError && e.code === "UNAVAILABLE" ? this.state.resolved(name) : undefined;
+      if (!last || !(await this.store.content.has(last.digest))) throw e;
+      const manifest = await this.store.content.readJSON<Manifest>(last.digest);
+      if (!(await this.store.content.has(manifest.config.digest))) throw e;
+      this.opts.warn?.(`${name}: ${(e as Error).message}; using the manifest it resolved to last (${last.digest})`);
+      return { manifestDesc: last, manifest, config: await this.store.content.readJSON<ImageConfig>(manifest.config.digest) };
+    }
   }
 
   canFetch(digest: Digest): boolean {

@@ -18,6 +18,7 @@ const MAX_SOURCES = 8;
  *   registry/compressed/<hex>.<algo>.json  the compressed blob pushed for uncompressed layer sha256:<hex>
  *   registry/repodigests/<hex>.json        image sha256:<hex>'s digest in each repository it was pulled from or pushed to
  *   registry/hosts/<host>.json             the scheme the host answered on
+ *   registry/resolved/<ref>.json           the manifest a build last resolved a reference to (used offline)
  *
  * The second is what keeps the pushed digest of an unchanged layer stable without keeping a
  * compressed copy: a push looks up the digest, asks the registry whether it has it (HEAD), and
@@ -68,6 +69,17 @@ export class RegistryState {
     if (current.includes(entry)) return;
     const next = [...current.filter((d) => !d.startsWith(`${repository}@`)), entry].sort();
     await writeFileAtomic(path.join(this.dir("repodigests"), `${hexOf(imageId)}.json`), JSON.stringify(next), { durable: false });
+  }
+
+  /** The manifest `ref` (a full reference) last resolved to on its registry. */
+  resolved(ref: string): Descriptor | undefined {
+    const doc = readJSON(path.join(this.root, "registry", "resolved", `${encodeURIComponent(ref)}.json`)) as Descriptor | undefined;
+    return doc && typeof doc.digest === "string" && isDigest(doc.digest) ? doc : undefined;
+  }
+
+  async rememberResolved(ref: string, desc: Descriptor): Promise<void> {
+    const doc = { mediaType: desc.mediaType, digest: desc.digest, size: desc.size };
+    await writeFileAtomic(path.join(this.dir("resolved"), `${encodeURIComponent(ref)}.json`), JSON.stringify(doc), { durable: false });
   }
 
   compressed(diffId: Digest, algo: string): Descriptor | undefined {
