@@ -94,6 +94,26 @@ function runVariant(engine, sc, ctx, variant, runs, round) {
   throw new Error(`unknown variant ${variant}`);
 }
 
+/** A scenario of strata commands (compare, analyze) on images built untimed first: strata only. */
+async function runCommands(engines, sc, ctx, runs, rounds) {
+  const engine = engines.find((e) => e.name === "strata");
+  if (!engine) return [];
+  const setup = [...engine.fresh(ctx, sc.setupBuilds), ...((await sc.setupCommands?.(engine.command)) ?? [])];
+  const out = [];
+  let first = true;
+  for (const [variant, command] of Object.entries(sc.commands)) {
+    const results = [];
+    for (let round = 1; round <= rounds; round++) {
+      console.log(`== ${sc.id} ${variant} strata round ${round}/${rounds} (${runs} run${runs > 1 ? "s" : ""})`);
+      // The images are built once (the first measurement's setup), then reused.
+      results.push(measure({ id: `${sc.id}.${variant}.strata.r${round}`, setup: first ? setup : undefined, command: command(engine.command), runs, resultsDir: RESULTS }));
+      first = false;
+    }
+    out.push({ id: sc.id, title: sc.title, variant, strata: pooled(results) });
+  }
+  return out;
+}
+
 /** One result from several rounds: statistics over every run of every round (first error wins). */
 function pooled(results) {
   const defined = results.filter((r) => r !== undefined);
@@ -140,6 +160,11 @@ async function main() {
     const ctx = await sc.context();
     if (!existsSync(ctx)) {
       console.warn(`skipping ${sc.id}: no context at ${ctx}`);
+      continue;
+    }
+    if (sc.commands) {
+      rows.push(...(await runCommands(engines, sc, ctx, runs, rounds)));
+      writeFileSync(path.join(RESULTS, "partial.json"), JSON.stringify(rows, null, 2));
       continue;
     }
     for (const variant of sc.variants) {

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 packages=(runc busybox-static attr pigz zstd xz-utils bzip2 util-linux)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(docker.io skopeo umoci docker-registry openssl apache2-utils hyperfine time libcap2-bin iproute2)
+  packages+=(docker.io skopeo umoci docker-registry openssl apache2-utils hyperfine time libcap2-bin iproute2 chromium)
 fi
 missing=()
 for p in "${packages[@]}"; do

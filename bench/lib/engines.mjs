@@ -21,6 +21,8 @@ export function strataEngine({ bin, root, busyboxTar, driver }) {
     ],
     build: (ctx, b, { noCache }) => `${TIMEOUT} ${buildArgv(ctx, b, noCache).map(q).join(" ")}`,
     buildArgv,
+    /** A shell line running `strata ARGS…` on this engine's root. */
+    command: (args) => `${TIMEOUT} ${strata(args.map(q))}`,
     cleanup: () => [`rm -rf ${q(root)}`],
   };
 }

@@ -80,3 +80,25 @@ export function parallelStagesContext() {
     await writeFile(path.join(dir, "Dockerfile"), [...stages, final].join("\n"));
   });
 }
+
+/**
+ * (f, g) Two contexts of the 20,000 files of (b) that differ in one file, each copied by one
+ * COPY: two images whose 20,000-file layers differ by that file. The second context hardlinks
+ * the first's files (same content and mtimes) except the one it rewrites.
+ */
+export async function manyFilesPairContexts() {
+  const a = await manyFilesContext();
+  const pair = path.join(BENCH_TMP, "ctx-20k-pair");
+  await once(pair, async (dir) => {
+    const { execFileSync } = await import("node:child_process");
+    execFileSync("cp", ["-al", path.join(a, "files"), path.join(dir, "files")]);
+    const changed = path.join(dir, "files", "d050", "f100.bin");
+    await rm(changed);
+    await writeFile(changed, "this one file differs\n");
+    const dockerfile = "FROM busybox\nCOPY files/ /data/\n";
+    await writeFile(path.join(dir, "Dockerfile"), dockerfile);
+  });
+  // The first image's Dockerfile, beside (b)'s, reads the same files/.
+  await writeFile(path.join(a, "Dockerfile.copy-only"), "FROM busybox\nCOPY files/ /data/\n");
+  return { a, b: pair };
+}

@@ -1,8 +1,11 @@
 // The bench scenarios of issue #3, as data: what to build, from where, and which variants to time.
 import path from "node:path";
-import { bigFileContext, manyFilesContext, parallelStagesContext, runsOnBaseContext } from "./fixtures.mjs";
+import { bigFileContext, manyFilesContext, manyFilesPairContexts, parallelStagesContext, runsOnBaseContext } from "./fixtures.mjs";
 
 /**
+ * A scenario either times builds or, with `commands`, strata commands run against images it
+ * builds untimed first (strata only: no Docker counterpart).
+ *
  * builds: timed, in order. setupBuilds: built untimed before each run (a base image the timed
  * builds start FROM). variants: cold (always), warm, one-file-change (changes `changeFile`), rss.
  */
@@ -48,6 +51,25 @@ export function scenarios(repoRoot) {
       context: parallelStagesContext,
       builds: [{ dockerfile: "Dockerfile", tag: "bench/parallel" }],
       variants: ["cold", "warm"],
+    },
+    {
+      id: "f-compare-20k",
+      title: "(f) compare two 20,000-file images, one file differs",
+      context: async () => (await manyFilesPairContexts()).a,
+      setupBuilds: [{ dockerfile: "Dockerfile.copy-only", tag: "bench/files-a" }],
+      setupCommands: async (strata) => {
+        const { b } = await manyFilesPairContexts();
+        return [strata(["build", "-q", "-t", "bench/files-b", b]) + " >/dev/null"];
+      },
+      // compare exits 1: the images differ.
+      commands: { compare: (strata) => [`${strata(["compare", "bench/files-a", "bench/files-b"])} >/dev/null || test $? -eq 1`] },
+    },
+    {
+      id: "g-analyze-20k",
+      title: "(g) analyze the 20,000-file image",
+      context: async () => (await manyFilesPairContexts()).a,
+      setupBuilds: [{ dockerfile: "Dockerfile.copy-only", tag: "bench/files-a" }],
+      commands: { analyze: (strata) => [`${strata(["analyze", "bench/files-a"])} >/dev/null`] },
     },
   ];
 }

@@ -16,3 +16,6 @@ strata history acme/my-base-image:1.0
 echo
 echo "== history of acme/my-final-image:1.0 (the same layers, stored once)"
 strata history acme/my-final-image:1.0
+echo
+echo "== how the final image differs from the base (exit 1: they differ)"
+strata compare acme/my-base-image:1.0 acme/my-final-image:1.0 || [ $? -eq 1 ]

@@ -7,6 +7,7 @@ import { teardownsSettled } from "@strata/layers";
 import { withLease, writeImage } from "@strata/store";
 import type { BuildContext } from "./context.js";
 import { createIgnoreMatcher, readDockerignore } from "./copy/index.js";
+import { writeBuildResult } from "./image-chain.js";
 import { recoverInterruptedBuilds } from "./recover.js";
 import { resolveMetaArgs } from "./stage/args.js";
 import { buildStage } from "./stage/dispatch.js";
@@ -84,12 +85,11 @@ async function buildUnderLease(env: BuildEnv, req: BuildRequest): Promise<BuildR
     if (req.dryRun) return { tags: req.tags, stages, steps: ctx.steps, warnings };
     const config = finalizeTimes(final.config, req.sourceDateEpoch === undefined ? undefined : ctx.created);
     const remoteOnly = !(await finalLayersLocal(ctx, final.layers));
-    const { manifest, configDigest } = await writeImage(env.store, { config, layers: final.layers }, { allowMissingLayers: remoteOnly });
-    if (!remoteOnly) {
-      for (const tag of req.tags) await env.store.images.put(tag, manifest);
-      // An untagged build result is kept as a dangling image, as `docker build .` keeps it.
-      if (req.tags.length === 0) await env.store.images.putUntagged(manifest);
-    }
+    // An image whose layers are only in a registry (a build that only pushes) is written as its
+    // manifest and config alone: no tag, no step images (the store's images are always complete).
+    const { manifest, configDigest } = remoteOnly
+      ? await writeImage(env.store, { config, layers: final.layers }, { allowMissingLayers: true })
+      : await writeBuildResult(env.store, final, config, req.tags);
     succeeded = true;
     return { imageId: configDigest, manifestDigest: manifest.digest as Digest, remoteOnly: remoteOnly || undefined, tags: req.tags, stages, steps: ctx.steps, warnings };
   } finally {

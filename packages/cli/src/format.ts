@@ -45,3 +45,14 @@ export function table(header: string[], rows: string[][]): string {
 export function truncate(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
+
+/** Go's time.RFC3339 in the local zone, as Docker's CLI prints CreatedAt in `history`: "2023-11-14T22:13:20Z". */
+export function rfc3339(iso: string | undefined): string {
+  const d = new Date(iso ? Date.parse(iso) : 0);
+  if (Number.isNaN(d.getTime())) return iso ?? "";
+  const offset = -d.getTimezoneOffset();
+  const local = new Date(d.getTime() + offset * 60_000).toISOString().slice(0, 19);
+  if (offset === 0) return `${local}Z`;
+  const abs = Math.abs(offset);
+  return `${local}${offset < 0 ? "-" : "+"}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+}

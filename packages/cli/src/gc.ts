@@ -4,16 +4,20 @@ import type { Snapshotter } from "@strata/layers";
 import type { Store } from "@strata/store";
 
 /**
- * Removes what neither a tagged image nor a cache record uses: blobs, then committed
- * snapshots (children before parents). Cache records keep their layer blobs and snapshots.
+ * Removes what neither an image in the index (tagged, dangling or a step image other images
+ * were built on) nor a cache record uses: blobs, then committed snapshots (children before
+ * parents). Cache records keep their layer blobs and snapshots.
  */
 export async function collectUnused(store: Store, snapshotter: Snapshotter, cache: CacheStore): Promise<{ blobs: number; snapshots: number }> {
-  const { readImage, collectGarbage } = await import("@strata/store");
+  const { readImageAt, collectGarbage } = await import("@strata/store");
   const records = await cache.list();
   const { removed } = await collectGarbage(store, { keep: records.flatMap((r) => (r.layer ? [r.layer.digest] : [])) });
   const keep = new Set<string>(records.flatMap((r) => (r.snapshot ? [r.snapshot] : [])));
-  for (const t of await store.images.list()) {
-    const image = await readImage(store, t.name);
+  const seen = new Set<string>();
+  for (const entry of await store.images.listAll()) {
+    if (seen.has(entry.target.digest)) continue;
+    seen.add(entry.target.digest);
+    const image = await readImageAt(store, entry.target);
     for (const c of chainIds(image.config.rootfs.diff_ids as Digest[])) keep.add(c);
   }
   const committed: { name: string; parent?: string }[] = [];

@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import type { GlobalOptions } from "./engine.js";
 import { registerRegistry, registryTlsOption } from "./program-registry.js";
+import { registerHistory } from "./program-history.js";
 
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -66,13 +67,7 @@ export function createProgram(): Command {
     .option("--no-trunc", "do not truncate IDs")
     .action(async (repository: string | undefined, opts) => (await import("./commands/images.js")).imagesCommand(repository, opts, globals()));
 
-  program
-    .command("history")
-    .description("Show the history of an image")
-    .argument("<image>")
-    .option("--no-trunc", "do not truncate output")
-    .option("-H, --human [bool]", "human-readable sizes and dates", true)
-    .action(async (image: string, opts) => (await import("./commands/history.js")).historyCommand(image, opts, globals()));
+  registerHistory(program, globals);
 
   program
     .command("inspect")

@@ -3,7 +3,7 @@ import { open, readdir, rm, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { ownerPid, processAlive, StrataError, errnoCode, isDigest, sha256, type Digest } from "@strata/core";
-import { IngestWriter, SMALL_BLOB, putSmallBlobSync, touchBlob } from "./content-writer.js";
+import { IngestWriter, SMALL_BLOB, putSmallBlobSync, putSmallBlobs, touchBlob } from "./content-writer.js";
 import { fsError } from "./fs-errors.js";
 import { blobPathIn, layoutPaths } from "./layout.js";
 import type { ContentInfo, ContentStore, ContentWriter } from "./types.js";
@@ -49,6 +49,17 @@ export class LocalContentStore implements ContentStore {
       await w.abort();
       throw e;
     }
+  }
+
+  async putAll(items: (string | Uint8Array)[]): Promise<ContentInfo[]> {
+    const blobs = items.map((data) => {
+      const bytes = typeof data === "string" ? Buffer.from(data) : data;
+      return { bytes, digest: sha256(bytes) };
+    });
+    if (blobs.every((b) => b.bytes.length <= SMALL_BLOB)) return putSmallBlobs(this.root, blobs);
+    const out: ContentInfo[] = [];
+    for (const b of blobs) out.push(await this.put(b.bytes, b.digest));
+    return out;
   }
 
   async has(digest: Digest): Promise<boolean> {

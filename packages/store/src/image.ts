@@ -4,6 +4,7 @@ import {
   StrataError,
   canonicalJSON,
   isDigest,
+  sha256,
   parseReference,
   formatReference,
   type Descriptor,
@@ -32,12 +33,7 @@ export async function writeImage(
   image: { config: ImageConfig; layers: Descriptor[] },
   opts: WriteManifestOptions = {},
 ): Promise<{ manifest: Descriptor; configDigest: Digest }> {
-  const diffIds = image.config.rootfs?.diff_ids ?? [];
-  // An uncompressed layer's digest is its diffID; a compressed one (pulled) cannot be checked here.
-  const uncompressed = (l: Descriptor) => !l.mediaType || l.mediaType === MediaType.ociLayer || l.mediaType === MediaType.dockerLayer;
-  if (diffIds.length !== image.layers.length || diffIds.some((d, i) => uncompressed(image.layers[i]!) && d !== image.layers[i]!.digest)) {
-    throw new StrataError("INVALID_ARGUMENT", "image config rootfs.diff_ids do not match the layer digests");
-  }
+  checkDiffIds(image.config, image.layers);
   const cfg = await store.content.put(canonicalJSON(image.config));
   return writeManifest(store, { mediaType: MediaType.ociConfig, ...cfg }, image.layers, opts);
 }
@@ -50,6 +46,55 @@ export interface WriteManifestOptions {
   allowMissingLayers?: boolean;
 }
 
+export interface WrittenImage {
+  manifest: Descriptor;
+  configDigest: Digest;
+}
+
+/**
+ * Store several images over already-committed layers in one go (a build's step images and its
+ * result): every config and manifest is written concurrently, so the cost of their fsyncs
+ * overlaps. Layer blobs are checked once each.
+ */
+export async function writeImages(store: Store, images: { config: ImageConfig; layers: Descriptor[] }[]): Promise<WrittenImage[]> {
+  const checked = new Set<Digest>();
+  const blobs: string[] = [];
+  const out: WrittenImage[] = [];
+  for (const image of images) {
+    checkDiffIds(image.config, image.layers);
+    for (const l of image.layers) {
+      if (checked.has(l.digest)) continue;
+      if (!(await store.content.has(l.digest))) throw new StrataError("NOT_FOUND", `layer blob ${l.digest}: not found`);
+      checked.add(l.digest);
+    }
+    const configJson = canonicalJSON(image.config);
+    const config: Descriptor = { mediaType: MediaType.ociConfig, digest: sha256(configJson), size: Buffer.byteLength(configJson) };
+    const manifestJson = canonicalJSON(manifestOver(config, image.layers));
+    blobs.push(configJson, manifestJson);
+    out.push({ manifest: { mediaType: MediaType.ociManifest, digest: sha256(manifestJson), size: Buffer.byteLength(manifestJson) }, configDigest: config.digest });
+  }
+  await store.content.putAll(blobs);
+  return out;
+}
+
+function checkDiffIds(config: ImageConfig, layers: Descriptor[]): void {
+  const diffIds = config.rootfs?.diff_ids ?? [];
+  // An uncompressed layer's digest is its diffID; a compressed one (pulled) cannot be checked here.
+  const uncompressed = (l: Descriptor) => !l.mediaType || l.mediaType === MediaType.ociLayer || l.mediaType === MediaType.dockerLayer;
+  if (diffIds.length !== layers.length || diffIds.some((d, i) => uncompressed(layers[i]!) && d !== layers[i]!.digest)) {
+    throw new StrataError("INVALID_ARGUMENT", "image config rootfs.diff_ids do not match the layer digests");
+  }
+}
+
+function manifestOver(config: Descriptor, layers: Descriptor[]): Manifest {
+  return {
+    schemaVersion: 2,
+    mediaType: MediaType.ociManifest,
+    config: { mediaType: config.mediaType, digest: config.digest, size: config.size },
+    layers: layers.map((l) => ({ mediaType: l.mediaType || MediaType.ociLayer, digest: l.digest, size: l.size })),
+  };
+}
+
 /** Store a manifest for a config blob already in the store. */
 export async function writeManifest(
   store: Store,
@@ -60,13 +105,7 @@ export async function writeManifest(
   for (const l of opts.allowMissingLayers ? [] : layers) {
     if (!(await store.content.has(l.digest))) throw new StrataError("NOT_FOUND", `layer blob ${l.digest}: not found`);
   }
-  const manifest: Manifest = {
-    schemaVersion: 2,
-    mediaType: MediaType.ociManifest,
-    config: { mediaType: config.mediaType, digest: config.digest, size: config.size },
-    layers: layers.map((l) => ({ mediaType: l.mediaType || MediaType.ociLayer, digest: l.digest, size: l.size })),
-  };
-  const m = await store.content.put(canonicalJSON(manifest));
+  const m = await store.content.put(canonicalJSON(manifestOver(config, layers)));
   return { manifest: { mediaType: MediaType.ociManifest, digest: m.digest, size: m.size }, configDigest: config.digest };
 }
 
@@ -117,6 +156,11 @@ function matchName(entries: Candidate[], query: string): Candidate | undefined {
   }
   const full = formatReference(ref);
   return entries.find((e) => e.name === full);
+}
+
+/** The image an index entry (or any manifest descriptor) points at, without resolving a name. */
+export function readImageAt(store: Store, manifest: Descriptor, name?: string): Promise<ResolvedImage> {
+  return load(store, { desc: { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.size }, name });
 }
 
 async function load(store: Store, c: Candidate): Promise<ResolvedImage> {

@@ -11,6 +11,8 @@ export const CREATED_ANNOTATION = "strata.created";
  * builder's Parent. `images` hides an untagged image that is some image's parent (unless -a).
  */
 export const PARENT_ANNOTATION = "strata.image.parent";
+/** On a built image's index entry: the cache key of the step that made it, to explain how two builds differ. */
+export const STEP_KEY_ANNOTATION = "strata.build.step-key";
 
 export const emptyIndex = (): Index => ({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] });
 

@@ -30,6 +30,8 @@ export interface ContentStore {
   ingest(src: AsyncIterable<Uint8Array>, opts: { ref: string; expected?: Digest; size?: number }): Promise<ContentInfo>;
   /** Small blobs (configs, manifests). */
   put(data: string | Uint8Array, expected?: Digest): Promise<ContentInfo>;
+  /** Several small blobs written concurrently (their fsyncs overlap); same results as `put` one by one. */
+  putAll(data: (string | Uint8Array)[]): Promise<ContentInfo[]>;
   has(digest: Digest): Promise<boolean>;
   /** NOT_FOUND when absent. */
   info(digest: Digest): Promise<ContentInfo>;
@@ -62,6 +64,10 @@ export interface ImageStore {
   delete(name: string): Promise<void>;
   /** Keeps an image with no name (a dangling one: an untagged build, an archive without tags). */
   putUntagged(target: Descriptor): Promise<void>;
+  /** Several tags and untagged images in one index update; nothing is written when all are recorded already. */
+  putImages(items: { name?: string; target: Descriptor }[]): Promise<void>;
+  /** Removes a tag; with `keepImage` the image stays untagged when nothing else refers to it. */
+  untag(name: string, opts?: { keepImage?: boolean }): Promise<void>;
   /** Removes every entry (tagged or not) for this manifest; returns how many. */
   deleteManifest(digest: Descriptor["digest"]): Promise<number>;
 }

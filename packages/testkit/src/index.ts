@@ -35,3 +35,4 @@ export { withLock } from "./lock.js";
 export { TestRegistry, freePort, makeTLS, DOCKER_REGISTRY, type LoggedRequest, type TestRegistryOptions } from "./registry/registry.js";
 export { FaultProxy, type FaultAction, type FaultRule, type SeenRequest } from "./registry/fault-proxy.js";
 export { TokenServer, type TokenRequest } from "./registry/token-server.js";
+export { dir, file, hardlink, symlink, writeDockerArchive, writeOciArchive, type FixtureConfig } from "./fixtures/image-archives.js";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compareFlattened, flattenImageArchive } from "../src/index.js";
-import { dir, file, hardlink, symlink, writeDockerArchive, writeOciArchive } from "./archive-fixtures.js";
+import { dir, file, hardlink, symlink, writeDockerArchive, writeOciArchive } from "../src/fixtures/image-archives.js";
 
 let tmp: string;
 beforeAll(async () => {

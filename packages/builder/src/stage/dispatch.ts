@@ -11,6 +11,7 @@ import type { StepInfo } from "../steps/step-info.js";
 import { imageState, inheritState, scratchState } from "./from.js";
 import { findStage, stageLabel } from "./select.js";
 import { addHistory, expansionLookup, type StageState } from "./state.js";
+import { recordStepImage } from "./step-images.js";
 
 /** Builds one stage: its base, the base's ONBUILD triggers, then each instruction in order. */
 export async function buildStage(ctx: BuildContext, stage: Stage, meta: Map<string, string | undefined>): Promise<StageState> {
@@ -33,12 +34,18 @@ export async function buildStage(ctx: BuildContext, stage: Stage, meta: Map<stri
   state.config.config.OnBuild = null;
   for (const trigger of triggers) {
     const instr = parseTrigger(trigger, ctx.file, stage.from.startLine);
-    await trackStep(ctx, label, display(1, `ONBUILD ${trigger}`), identity(`onbuild:${trigger}`), stage.from, (info) => dispatch(ctx, state, instr, meta, info));
+    await trackStep(ctx, label, display(1, `ONBUILD ${trigger}`), identity(`onbuild:${trigger}`), stage.from, (info) => step(ctx, state, instr, meta, info));
   }
   for (const [i, instr] of stage.instructions.entries()) {
-    await trackStep(ctx, label, display(i + 2, instr.original.trim()), identity(i + 1), instr, (info) => dispatch(ctx, state, instr, meta, info));
+    await trackStep(ctx, label, display(i + 2, instr.original.trim()), identity(i + 1), instr, (info) => step(ctx, state, instr, meta, info));
   }
   return state;
+}
+
+/** One instruction, then the image the stage is after it (kept for `history`). */
+async function step(ctx: BuildContext, state: StageState, instr: Instruction, meta: Map<string, string | undefined>, info: StepInfo): Promise<void> {
+  await dispatch(ctx, state, instr, meta, info);
+  if (!ctx.req.dryRun) recordStepImage(state, info.key);
 }
 
 async function dispatch(

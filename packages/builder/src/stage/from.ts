@@ -18,7 +18,7 @@ export function emptyConfig(): ImageConfig {
 
 export function scratchState(label: string): StageState {
   const { key } = stepKey({ kind: "FROM", definition: { image: "scratch", platform: hostPlatform() } });
-  return { label, config: emptyConfig(), layers: [], args: new Map(), cmdSetHere: false, key };
+  return { label, config: emptyConfig(), layers: [], args: new Map(), cmdSetHere: false, key, baseHistoryLength: 0, steps: [] };
 }
 
 /**
@@ -41,6 +41,9 @@ export async function imageState(ctx: BuildContext, ref: string, label = ref): P
     cmdSetHere: false,
     baseManifest: image.manifestDesc.digest,
     key,
+    parentImage: image.manifest.config.digest,
+    baseHistoryLength: config.history.length,
+    steps: [],
   };
 }
 
@@ -100,5 +103,8 @@ export function inheritState(from: StageState, label: string): StageState {
     cmdSetHere: false,
     baseManifest: from.baseManifest,
     key: from.key,
+    parentImage: from.parentImage,
+    baseHistoryLength: from.baseHistoryLength,
+    steps: [...from.steps],
   };
 }

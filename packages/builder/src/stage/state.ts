@@ -1,4 +1,5 @@
 import type { Descriptor, Digest, HistoryEntry, ImageConfig } from "@strata/core";
+import type { StepImage } from "./step-images.js";
 
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 export const DEFAULT_SHELL = ["/bin/sh", "-c"];
@@ -9,7 +10,11 @@ export interface StageState {
   label: string;
   config: ImageConfig;
   layers: Descriptor[];
-  /** Top committed snapshot (the chainID of `config.rootfs.diff_ids`), undefined for an empty rootfs. */
+  /**
+   * The committed snapshot of the rootfs (named by the chainID of `config.rootfs.diff_ids`) once
+   * it is known to exist; undefined for an empty rootfs, and for one not unpacked yet (a lazy
+   * FROM, a cache hit): `materialize` makes it when a step needs the filesystem.
+   */
   snapshot?: string;
   /** ARGs declared in this stage, with their values (undefined: declared without a value). */
   args: Map<string, string | undefined>;
@@ -18,6 +23,12 @@ export interface StageState {
   baseManifest?: Digest;
   /** Cache key of everything the stage's filesystem is so far. */
   key?: Digest;
+  /** The image (ID) the stage's first step image is built on: its FROM image, if any. */
+  parentImage?: Digest;
+  /** History entries the stage started with (its FROM image's). */
+  baseHistoryLength: number;
+  /** One image per step that added a history entry, in order (inherited from a FROM stage). */
+  steps: StepImage[];
 }
 
 export function parseEnv(env: readonly string[] | undefined): Map<string, string> {

@@ -87,7 +87,7 @@ export async function imagesCommand(repository: string | undefined, opts: Images
 
 /** Every image in the index, once per manifest, newest first. */
 export async function listImages(store: Store): Promise<Listed[]> {
-  const { readImage, PARENT_ANNOTATION } = await import("@strata/store");
+  const { readImageAt, PARENT_ANNOTATION } = await import("@strata/store");
   const byManifest = new Map<string, { entries: ImageEntry[] }>();
   for (const entry of await store.images.listAll()) {
     const group = byManifest.get(entry.target.digest) ?? { entries: [] };
@@ -95,14 +95,16 @@ export async function listImages(store: Store): Promise<Listed[]> {
     byManifest.set(entry.target.digest, group);
   }
   const listed: Listed[] = [];
-  for (const [digest, { entries }] of byManifest) {
-    const image = await readImage(store, digest).catch(() => undefined); // a broken entry is `system check`'s to report
+  for (const { entries } of byManifest.values()) {
+    const image = await readImageAt(store, entries[0]!.target).catch(() => undefined); // a broken entry is `system check`'s to report
     if (!image) continue;
     const names = entries.flatMap((e) => (e.name ? [e.name] : [])).sort((a, b) => (familiarName(a) < familiarName(b) ? -1 : 1));
     const parent = entries.find((e) => e.target.annotations?.[PARENT_ANNOTATION])?.target.annotations?.[PARENT_ANNOTATION];
     listed.push({ image, names, created: image.config.created ?? entries[0]!.created, parent });
   }
-  listed.sort((a, b) => b.created.localeCompare(a.created) || (a.names[0] ?? "").localeCompare(b.names[0] ?? ""));
+  // Newest first; of images made in the same second, a step image after the image it was built on.
+  const steps = (l: Listed) => l.image.config.history?.length ?? 0;
+  listed.sort((a, b) => b.created.localeCompare(a.created) || steps(b) - steps(a) || (a.names[0] ?? "").localeCompare(b.names[0] ?? ""));
   return listed;
 }
 
@@ -137,9 +139,10 @@ async function applyFilters(store: Store, listed: Listed[], filters: Filters, al
       if (dangling.includes(true) && !dangling.includes(false) && !untagged) continue;
       if (dangling.includes(false) && !dangling.includes(true) && untagged) continue;
     }
-    // Docker hides an untagged image that other images were built on (an intermediate
-    // step image) unless -a.
-    if (untagged && !all && parents.has(item.image.configDigest)) continue;
+    // Docker hides an untagged image that other images were built on (an intermediate step
+    // image) unless -a; dangling=true never lists one (Docker takes only images without children).
+    const danglingOnly = dangling.includes(true) && !dangling.includes(false);
+    if (untagged && (!all || danglingOnly) && parents.has(item.image.configDigest)) continue;
     let names = item.names;
     if (refs.length) {
       if (untagged) continue;
