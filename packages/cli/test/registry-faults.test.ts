@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
 import { open, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -36,6 +36,12 @@ describe("registry faults: one clear line, exit 1, a consistent store, and the n
     big = via("big:1", reg.host);
     const build = await strata(root, ["build", "-q", "-t", big, ctx]);
     expect(build.exitCode, build.all).toBe(0);
+  });
+
+  // Each test starts with no fault and a running registry, whatever the one before left.
+  beforeEach(async () => {
+    proxy.rules.length = 0;
+    if (!reg.running) await reg.start();
   });
 
   afterAll(async () => {

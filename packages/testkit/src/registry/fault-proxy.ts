@@ -88,6 +88,7 @@ export class FaultProxy {
       res.end(a.body ?? JSON.stringify({ errors: [{ code: a.respond === 429 ? "TOOMANYREQUESTS" : "UNAVAILABLE", message: `injected ${a.respond}` }] }));
       return;
     }
+    const trigger = rule && "after" in rule.action ? rule.action : undefined;
     const headers = { ...req.headers, host: `127.0.0.1:${this.targetPort}` };
     const up = http.request({ host: "127.0.0.1", port: this.targetPort, method: req.method, path: url, headers }, (upRes) => {
       const out = { ...upRes.headers };
@@ -115,36 +116,59 @@ export class FaultProxy {
         return;
       }
       if (trigger?.after.responseBytes !== undefined) {
+        // Forwards up to the threshold, then stops: the callback (a registry kill) happens while
+        // the reply is unfinished however fast the rest would have arrived.
         let n = 0;
         let fired = false;
         upRes.on("data", (c: Buffer) => {
-          n += c.length;
-          if (!fired && n >= trigger.after.responseBytes! && live(rule!)) {
-            fired = true;
-            use(rule!);
-            seen.fault = `ran after ${n} response bytes`;
-            void trigger.run();
+          if (fired) return;
+          if (n + c.length < trigger.after.responseBytes! || !live(rule!)) {
+            n += c.length;
+            res.write(c);
+            return;
           }
+          fired = true;
+          use(rule!);
+          res.write(c.subarray(0, trigger.after.responseBytes! - n));
+          seen.fault = `ran after ${trigger.after.responseBytes} response bytes`;
+          upRes.pause();
+          void Promise.resolve(trigger.run()).finally(() => {
+            upRes.destroy();
+            res.socket?.destroy();
+          });
         });
+        upRes.on("end", () => !fired && res.end());
+        upRes.on("error", () => res.socket?.destroy());
+        return;
       }
       upRes.on("error", () => res.socket?.destroy());
       upRes.on("aborted", () => res.socket?.destroy());
       upRes.pipe(res);
     });
     up.on("error", () => res.socket?.destroy());
-    const trigger = rule && "after" in rule.action ? rule.action : undefined;
     if (trigger?.after.requestBytes !== undefined) {
+      // As for replies: forward up to the threshold, hold the rest, run the callback, then cut.
       let n = 0;
       let fired = false;
       req.on("data", (c: Buffer) => {
-        n += c.length;
-        if (!fired && n >= trigger.after.requestBytes! && live(rule!)) {
-          fired = true;
-          use(rule!);
-          seen.fault = `ran after ${n} request bytes`;
-          void trigger.run();
+        if (fired) return;
+        if (n + c.length < trigger.after.requestBytes! || !live(rule!)) {
+          n += c.length;
+          up.write(c);
+          return;
         }
+        fired = true;
+        use(rule!);
+        up.write(c.subarray(0, trigger.after.requestBytes! - n));
+        seen.fault = `ran after ${trigger.after.requestBytes} request bytes`;
+        req.pause();
+        void Promise.resolve(trigger.run()).finally(() => {
+          up.destroy();
+          res.socket?.destroy();
+        });
       });
+      req.on("end", () => !fired && up.end());
+      return;
     }
     req.pipe(up);
   }
