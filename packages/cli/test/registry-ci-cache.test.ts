@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFile, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { TestRegistry } from "@strata/testkit";
+import { TestRegistry, freePort } from "@strata/testkit";
 import { cleanup, makeContext, rootWithBusybox, storeProblems, strata, tempDir } from "./helpers.js";
 import { completedUploads, dockerConfigDir, mounts, repoOf } from "./registry-helpers.js";
 
@@ -189,6 +189,21 @@ describe("a registry cache shared by two CI runners", () => {
     const e = await strata(rootE, ["build", "--cache-from", `type=registry,ref=${repoOf(reg, "ci")}/cache:nosuch`, small], { env });
     expect(e.exitCode, e.all).toBe(0);
     expect(e.stderr).toMatch(/WARNING: cache import from .*cache:nosuch failed, building without it: .*manifest unknown/);
+  });
+
+  it("a cache export that fails warns and keeps the build green, unless ignore-error=false", async () => {
+    const rootG = await rootWithBusybox();
+    dirs.push(rootG);
+    const small = await makeContext({ Dockerfile: "FROM busybox\nRUN echo y > /y\n" });
+    dirs.push(small);
+    const nowhere = `127.0.0.1:${await freePort()}/strata-registry-ci/cache:x`;
+    const quick = { ...env, STRATA_REGISTRY_ATTEMPTS: "1" };
+    const soft = await strata(rootG, ["build", "--cache-to", `type=registry,ref=${nowhere}`, small], { env: quick });
+    expect(soft.exitCode, soft.all).toBe(0);
+    expect(soft.stderr).toMatch(/WARNING: cache export to .* failed \(the build itself succeeded\): .*connection refused/);
+    const hard = await strata(rootG, ["build", "--cache-to", `type=registry,ref=${nowhere},ignore-error=false`, small], { env: quick });
+    expect(hard.exitCode).toBe(1);
+    expect(hard.stderr).toMatch(/error: .*connection refused/);
   });
 
   it("with the registry down, a root that resolved the base before still builds FROM it, with a warning", async () => {

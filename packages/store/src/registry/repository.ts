@@ -171,7 +171,10 @@ export class Repository {
    * then PUT ?digest=. A failure part-way starts the blob over (a registry cannot be trusted to
    * resume an upload whose last PATCH half-arrived); the registry verifies the digest.
    */
-  async uploadBlob(src: BlobSource, opts: UploadOptions = {}): Promise<{ digest: Digest; size: number }> {
+  async uploadBlob(src: BlobSource, optsIn: UploadOptions = {}): Promise<{ digest: Digest; size: number }> {
+    // STRATA_REGISTRY_CHUNK_SIZE: PATCH in pieces of that many bytes (proxies that cap a request's body).
+    const envChunk = Number(process.env.STRATA_REGISTRY_CHUNK_SIZE) || undefined;
+    const opts = { ...optsIn, chunkSize: optsIn.chunkSize ?? (envChunk && (src.size === undefined || src.size > envChunk) ? envChunk : undefined) };
     const what = `push blob${src.digest ? ` ${short(src.digest)}` : ""} to ${this.name}`;
     let location = opts.location;
     for (let attempt = 1; ; attempt++) {
