@@ -129,6 +129,16 @@ function pooled(results) {
   return { median, mean, min: times[0], max: times.at(-1), times, rounds: defined.map((r) => r.median) };
 }
 
+/** The registry bench (bench/registry.mjs), unless --only names build scenarios alone. */
+function runRegistryBench(opts) {
+  if (opts.only && !opts.only.includes("registry")) return undefined;
+  if (!opts.docker) return undefined;
+  console.log("\n== bench/registry.mjs");
+  const r = spawnSync("node", [path.join(REPO, "bench/registry.mjs"), "--no-build", ...(opts.quick ? ["--quick"] : [])], { cwd: REPO, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  process.stdout.write(r.stdout ?? "");
+  return { exitCode: r.status, output: r.stdout };
+}
+
 function runParserBench(opts) {
   const parser = path.join(REPO, "bench/parser.mjs");
   if (!existsSync(parser)) return undefined;
@@ -195,8 +205,9 @@ async function main() {
     printContainerTable(containerRows);
   }
   const parser = runParserBench(opts);
+  const registry = runRegistryBench(opts);
   const host = { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, kernel: os.release() };
-  const file = writeSummary(RESULTS, { startedAt, host, quick: opts.quick, runs, rounds, driver: opts.driver ?? "default", rows, containerRows, parser });
+  const file = writeSummary(RESULTS, { startedAt, host, quick: opts.quick, runs, rounds, driver: opts.driver ?? "default", rows, containerRows, parser, registry });
   console.log(`\nresults: ${path.relative(REPO, file)}`);
 }
 

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 # layers, tini is `run --init`, procps's ps is `strata top`.
 packages=(runc busybox-static attr pigz zstd xz-utils bzip2 util-linux conmon fuse-overlayfs tini procps)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(docker.io skopeo umoci docker-registry hyperfine time libcap2-bin iproute2 chromium)
+  packages+=(docker.io skopeo umoci docker-registry openssl apache2-utils hyperfine time libcap2-bin iproute2 chromium)
 fi
 missing=()
 for p in "${packages[@]}"; do

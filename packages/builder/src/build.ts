@@ -1,16 +1,17 @@
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { StrataError, errnoCode, type Digest, type ImageConfig } from "@strata/core";
+import { StrataError, errnoCode, type Descriptor, type Digest, type ImageConfig } from "@strata/core";
 import { openContextHasher, statCacheFileFor, type ContextHasher } from "@strata/cache";
 import { expandWord, parseDockerfile, type Stage } from "@strata/dockerfile";
 import { teardownsSettled } from "@strata/layers";
-import { withLease } from "@strata/store";
+import { withLease, writeImage } from "@strata/store";
 import type { BuildContext } from "./context.js";
 import { createIgnoreMatcher, readDockerignore } from "./copy/index.js";
 import { writeBuildResult } from "./image-chain.js";
 import { recoverInterruptedBuilds } from "./recover.js";
 import { resolveMetaArgs } from "./stage/args.js";
 import { buildStage } from "./stage/dispatch.js";
+import { ensureBlob } from "./steps/materialize.js";
 import { reachableStages, stageLabel, targetStage } from "./stage/select.js";
 import type { StageState } from "./stage/state.js";
 import type { BuildEnv, BuildRequest, BuildResult } from "./types.js";
@@ -83,9 +84,14 @@ async function buildUnderLease(env: BuildEnv, req: BuildRequest): Promise<BuildR
     const stages = dockerfile.stages.map((s) => stageLabel(dockerfile, s));
     if (req.dryRun) return { tags: req.tags, stages, steps: ctx.steps, warnings };
     const config = finalizeTimes(final.config, req.sourceDateEpoch === undefined ? undefined : ctx.created);
-    const { manifest, configDigest } = await writeBuildResult(env.store, final, config, req.tags);
+    const remoteOnly = !(await finalLayersLocal(ctx, final.layers));
+    // An image whose layers are only in a registry (a build that only pushes) is written as its
+    // manifest and config alone: no tag, no step images (the store's images are always complete).
+    const { manifest, configDigest } = remoteOnly
+      ? await writeImage(env.store, { config, layers: final.layers }, { allowMissingLayers: true })
+      : await writeBuildResult(env.store, final, config, req.tags);
     succeeded = true;
-    return { imageId: configDigest, manifestDigest: manifest.digest as Digest, tags: req.tags, stages, steps: ctx.steps, warnings };
+    return { imageId: configDigest, manifestDigest: manifest.digest as Digest, remoteOnly: remoteOnly || undefined, tags: req.tags, stages, steps: ctx.steps, warnings };
   } finally {
     req.signal?.removeEventListener("abort", onOuterAbort);
     if (hasher && !req.dryRun) await (await hasher).save().catch(() => {});
@@ -97,6 +103,20 @@ async function buildUnderLease(env: BuildEnv, req: BuildRequest): Promise<BuildR
     );
     if (succeeded && teardownError !== undefined) throw teardownError;
   }
+}
+
+/**
+ * Whether the final image's layers are all in the store, after downloading the ones only a
+ * registry has (unless the request says not to: a build that only pushes never needs them).
+ * Layers of other stages are never fetched for the image.
+ */
+async function finalLayersLocal(ctx: BuildContext, layers: Descriptor[]): Promise<boolean> {
+  const missing: Descriptor[] = [];
+  for (const l of layers) if (!(await ctx.env.store.content.has(l.digest))) missing.push(l);
+  if (missing.length === 0) return true;
+  if (ctx.req.fetchMissingLayers === false) return false;
+  await Promise.all(missing.map((l) => ensureBlob(ctx, l)));
+  return true;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Digest, ProgressSink } from "@strata/core";
+import type { Descriptor, Digest, ImageConfig, Manifest, ProgressSink } from "@strata/core";
 import type { Applier, Differ, Snapshotter } from "@strata/layers";
 import type { Runner } from "@strata/runner";
 import type { CacheStore } from "@strata/cache";
@@ -15,6 +15,21 @@ export interface BuildEnv {
   /** Where per-context stat caches live. */
   cacheDir: string;
   progress: ProgressSink;
+  /** Images and blobs in registries; absent, a build uses the store only. */
+  remote?: RemoteContent;
+}
+
+/**
+ * What a build may take from registries, lazily: an image's manifest and config without its
+ * layers, and a blob only when a step needs the filesystem it belongs to.
+ */
+export interface RemoteContent {
+  /** Resolves a reference the store does not hold (or `--pull`): manifest and config land in the store, layers stay remote. */
+  resolveImage(ref: string): Promise<{ manifestDesc: Descriptor; manifest: Manifest; config: ImageConfig }>;
+  /** Whether a blob the store lacks is known to be in a registry. */
+  canFetch(digest: Digest): boolean;
+  /** Downloads a blob into the store, verified against its digest. */
+  fetch(desc: Descriptor): Promise<void>;
 }
 
 export interface BuildRequest {
@@ -35,6 +50,14 @@ export interface BuildRequest {
   dryRun?: boolean;
   /** Seconds since the epoch; clamps file mtimes and sets `created`. */
   sourceDateEpoch?: number;
+  /** Resolve every FROM image on its registry even when the store has it (`--pull`). */
+  pull?: boolean;
+  /**
+   * Download the final image's layers that are only in a registry (imported cache hits, a base
+   * never unpacked) so the image is complete in the store and tagged (default true). False
+   * (`--push` without `--load`): such an image is written as a manifest only, and not tagged.
+   */
+  fetchMissingLayers?: boolean;
   signal?: AbortSignal;
 }
 
@@ -54,6 +77,8 @@ export interface BuildResult {
   /** Undefined for a dry run. */
   imageId?: Digest;
   manifestDigest?: Digest;
+  /** True when layers of the image are only in a registry: the manifest is stored, no tag is. */
+  remoteOnly?: boolean;
   tags: string[];
   /** Stage labels in Dockerfile order, as steps name them ("" for an unnamed last stage). */
   stages: string[];

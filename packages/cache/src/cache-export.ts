@@ -1,19 +1,12 @@
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { MediaType, StrataError, errnoCode, isDigest, writeFileAtomic, type Descriptor, type Digest, type Index, type Manifest } from "@strata/core";
+import { MediaType, StrataError, errnoCode, writeFileAtomic, type Descriptor, type Index, type Manifest } from "@strata/core";
+import { CACHE_ARTIFACT_TYPE, cacheDocument, cacheManifest, checkCacheManifest, saveCacheRecords, CACHE_CONFIG_MEDIA_TYPE, type CacheConfig } from "./cache-manifest.js";
 import type { CacheRecord, CacheStore } from "./cache-store.js";
 import { OciLayoutDir, type BlobData } from "./oci-layout-dir.js";
-import { keyOf, type KeyPreimage } from "./step-key.js";
 
-export const CACHE_ARTIFACT_TYPE = "application/vnd.strata.cache.v1";
-export const CACHE_CONFIG_MEDIA_TYPE = "application/vnd.strata.cache.config.v1+json";
-
-/** The cache manifest's config blob: records point at layers by index into `manifest.layers`. */
-interface CacheConfig {
-  records: { key: Digest; layer?: number; diffId?: Digest; config?: unknown; created: string }[];
-  preimages?: Record<string, KeyPreimage>;
-}
+export { CACHE_ARTIFACT_TYPE, CACHE_CONFIG_MEDIA_TYPE } from "./cache-manifest.js";
 
 export interface ExportCacheOptions {
   /** Output directory: an OCI image layout (created if needed; may already hold other images). */
@@ -38,36 +31,17 @@ export interface ExportCacheOptions {
 export async function exportCache(opts: ExportCacheOptions): Promise<Descriptor> {
   const layout = new OciLayoutDir(opts.dir);
   await layout.init();
-  const records = opts.records ?? (await opts.store.list());
-  const layers: Descriptor[] = [];
-  const layerIndex = new Map<Digest, number>();
-  const config: CacheConfig = { records: [] };
-  for (const r of records) {
-    let index: number | undefined;
-    if (r.layer) {
-      index = layerIndex.get(r.layer.digest);
-      if (index === undefined) {
-        const desc: Descriptor = { mediaType: r.layer.mediaType, digest: r.layer.digest, size: r.layer.size };
-        await layout.putBlob(desc, await opts.getBlob(desc));
-        index = layers.push(desc) - 1;
-        layerIndex.set(desc.digest, index);
-      }
-    }
-    config.records.push({ key: r.key, layer: index, diffId: r.diffId, config: r.config, created: r.created });
-    if (opts.preimages !== false) {
-      const pre = await opts.store.preimage(r.key);
-      if (pre) (config.preimages ??= {})[r.key] = pre;
-    }
-  }
+  const { config, layers } = await cacheDocument({
+    records: opts.records ?? (await opts.store.list()),
+    store: opts.store,
+    preimages: opts.preimages,
+    putLayers: async (layers) => {
+      for (const desc of layers) await layout.putBlob(desc, await opts.getBlob(desc));
+      return layers;
+    },
+  });
   const configDesc = await layout.putJSON(CACHE_CONFIG_MEDIA_TYPE, config);
-  const manifest: Manifest & { artifactType: string } = {
-    schemaVersion: 2,
-    mediaType: MediaType.ociManifest,
-    artifactType: CACHE_ARTIFACT_TYPE,
-    config: configDesc,
-    layers,
-  };
-  const manifestDesc = await layout.putJSON(MediaType.ociManifest, manifest);
+  const manifestDesc = await layout.putJSON(MediaType.ociManifest, cacheManifest(configDesc, layers));
   const tag = opts.tag ?? "cache";
   const index = await readIndex(opts.dir);
   const named = { ...manifestDesc, artifactType: CACHE_ARTIFACT_TYPE, annotations: { "org.opencontainers.image.ref.name": tag } };
@@ -95,30 +69,14 @@ export async function importCache(opts: ImportCacheOptions): Promise<CacheRecord
   const desc = (await readIndex(opts.dir)).manifests.find((m) => m.annotations?.["org.opencontainers.image.ref.name"] === tag);
   if (!desc) throw new StrataError("NOT_FOUND", `cache ${tag}: not found in ${opts.dir}`);
   const manifest = await layout.readJSON<Manifest>(desc);
-  if (manifest.config.mediaType !== CACHE_CONFIG_MEDIA_TYPE) {
-    throw new StrataError("INVALID_ARGUMENT", `${opts.dir} ${tag}: not a strata cache (config ${manifest.config.mediaType})`);
-  }
+  checkCacheManifest(manifest, `${opts.dir} ${tag}`);
   const config = await layout.readJSON<CacheConfig>(manifest.config);
-  const imported: CacheRecord[] = [];
-  const copied = new Set<Digest>();
-  for (const r of config.records) {
-    if (!isDigest(r.key) || (await opts.store.lookup(r.key))) continue;
-    const layer = r.layer === undefined ? undefined : manifest.layers[r.layer];
-    if (r.layer !== undefined && !layer) throw new StrataError("INVALID_ARGUMENT", `cache record ${r.key}: no layer ${r.layer}`);
-    if (layer && !copied.has(layer.digest)) {
-      await opts.putBlob(layer, createReadStream(layout.blobPath(layer.digest)));
-      copied.add(layer.digest);
-    }
-    const given = config.preimages?.[r.key];
-    const pre = given && keyOf(given) === r.key ? given : undefined; // a pre-image is only advice
-    const record = await opts.store.save(
-      r.key,
-      { layer: layer && { digest: layer.digest, size: layer.size, mediaType: layer.mediaType }, diffId: r.diffId, config: r.config, created: r.created },
-      pre,
-    );
-    imported.push(record);
-  }
-  return imported;
+  return saveCacheRecords({
+    manifest,
+    config,
+    store: opts.store,
+    useLayer: (layer) => opts.putBlob(layer, createReadStream(layout.blobPath(layer.digest))),
+  });
 }
 
 async function readIndex(dir: string): Promise<Index> {

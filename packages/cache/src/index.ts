@@ -25,3 +25,4 @@ export type { PruneOptions } from "./prune.js";
 export { exportCache, importCache, CACHE_ARTIFACT_TYPE, CACHE_CONFIG_MEDIA_TYPE } from "./cache-export.js";
 export type { ExportCacheOptions, ImportCacheOptions } from "./cache-export.js";
 export type { BlobData } from "./oci-layout-dir.js";
+export { exportCacheToRegistry, importCacheFromRegistry, type RegistryCacheOptions } from "./registry-cache.js";

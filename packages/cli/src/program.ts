@@ -2,6 +2,7 @@ import { Command, Option } from "commander";
 import type { GlobalOptions } from "./engine.js";
 import { registerContainers } from "./program-containers.js";
 import { registerVolumes } from "./program-volumes.js";
+import { registerRegistry, registryTlsOption } from "./program-registry.js";
 import { registerHistory } from "./program-history.js";
 
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -40,8 +41,12 @@ export function createProgram(): Command {
     .option("--fail-on-miss [stage]", "exit 3 when any step misses the cache; --fail-on-miss=STAGE: any step up to that stage")
     .option("--metadata-file <file>", "write the image digest and per-step cache status as JSON")
     .option("--summary <file>", "write a Markdown summary for a CI job")
-    .option("--cache-to <spec>", "export the cache: type=local,dest=DIR[,mode=min|max][,ignore-error=true|false]")
-    .option("--cache-from <spec>", "import a cache: type=local,src=DIR (repeatable)", collect, [])
+    .option("--cache-to <spec>", "export the cache: type=registry,ref=HOST/REPO:TAG or type=local,dest=DIR [,mode=min|max][,compression=gzip|zstd][,ignore-error=true|false]")
+    .option("--cache-from <spec>", "import a cache: type=registry,ref=HOST/REPO:TAG or type=local,src=DIR (repeatable)", collect, [])
+    .option("--push", "push the image to the registry of each tag")
+    .option("--load", "with --push: also keep the image in the store, downloading layers only a registry has")
+    .option("--pull", "resolve FROM images on their registry even when the store has them")
+    .addOption(registryTlsOption())
     .addOption(new Option("--progress <mode>", "progress output").choices(["auto", "plain", "json", "quiet"]).default("auto"))
     .addOption(new Option("--network <mode>", "network for RUN").choices(["none", "host", "default"]).default("none"))
     .addOption(new Option("--storage-driver <driver>", "snapshotter for a new store").choices(["overlay", "native"]))
@@ -137,5 +142,6 @@ export function createProgram(): Command {
       process.exitCode = await parseCommand({ file: opts.file, format: opts.format });
     });
 
+  registerRegistry(program, globals);
   return program;
 }

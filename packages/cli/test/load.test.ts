@@ -61,7 +61,8 @@ describe("strata load extracts layers, as docker load does (needs root + runc)",
     expect(load.exitCode, load.all).toBe(0);
     expect(load.stdout).toContain("Loaded image: evil:latest");
     expect(load.stderr).toMatch(/warning: evil:latest: layers not extracted/);
-    const ctx = await makeContext({ Dockerfile: "FROM evil\nCMD [\"x\"]\n" });
+    // FROM unpacks lazily: the first step that needs the filesystem meets the bad layer.
+    const ctx = await makeContext({ Dockerfile: "FROM evil\nRUN true\n" });
     dirs.push(ctx);
     const build = await strata(root, ["build", "-t", "t", ctx]);
     expect(build.exitCode).toBe(1);

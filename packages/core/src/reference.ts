@@ -33,8 +33,10 @@ export function parseReference(input: string): ImageReference {
   const parts = rest.split("/");
   let domain = DEFAULT_DOMAIN;
   const first = parts[0]!;
-  if (parts.length > 1 && (first.includes(".") || first.includes(":") || first === "localhost")) {
+  // Docker's rule: a first component with a dot, a port, upper case, or "localhost" is a registry.
+  if (parts.length > 1 && (first.includes(".") || first.includes(":") || first === "localhost" || first.toLowerCase() !== first)) {
     domain = parts.shift()!;
+    if (domain === "index.docker.io") domain = DEFAULT_DOMAIN;
   }
   if (domain === DEFAULT_DOMAIN && parts.length === 1) parts.unshift("library");
   for (const c of parts) if (!NAME_COMPONENT.test(c)) throw bad(`repository name must be lowercase: ${c}`);

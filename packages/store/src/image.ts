@@ -31,10 +31,19 @@ export const imageIdOf = (manifest: Manifest): Digest => manifest.config.digest;
 export async function writeImage(
   store: Store,
   image: { config: ImageConfig; layers: Descriptor[] },
+  opts: WriteManifestOptions = {},
 ): Promise<{ manifest: Descriptor; configDigest: Digest }> {
   checkDiffIds(image.config, image.layers);
   const cfg = await store.content.put(canonicalJSON(image.config));
-  return writeManifest(store, { mediaType: MediaType.ociConfig, ...cfg }, image.layers);
+  return writeManifest(store, { mediaType: MediaType.ociConfig, ...cfg }, image.layers, opts);
+}
+
+export interface WriteManifestOptions {
+  /**
+   * Layers may be absent from the store (they are in a registry: a build that only pushes).
+   * Such a manifest must not be tagged: the store's images are always complete.
+   */
+  allowMissingLayers?: boolean;
 }
 
 export interface WrittenImage {
@@ -70,7 +79,9 @@ export async function writeImages(store: Store, images: { config: ImageConfig; l
 
 function checkDiffIds(config: ImageConfig, layers: Descriptor[]): void {
   const diffIds = config.rootfs?.diff_ids ?? [];
-  if (diffIds.length !== layers.length || diffIds.some((d, i) => d !== layers[i]!.digest)) {
+  // An uncompressed layer's digest is its diffID; a compressed one (pulled) cannot be checked here.
+  const uncompressed = (l: Descriptor) => !l.mediaType || l.mediaType === MediaType.ociLayer || l.mediaType === MediaType.dockerLayer;
+  if (diffIds.length !== layers.length || diffIds.some((d, i) => uncompressed(layers[i]!) && d !== layers[i]!.digest)) {
     throw new StrataError("INVALID_ARGUMENT", "image config rootfs.diff_ids do not match the layer digests");
   }
 }
@@ -89,8 +100,9 @@ export async function writeManifest(
   store: Store,
   config: Descriptor,
   layers: Descriptor[],
+  opts: WriteManifestOptions = {},
 ): Promise<{ manifest: Descriptor; configDigest: Digest }> {
-  for (const l of layers) {
+  for (const l of opts.allowMissingLayers ? [] : layers) {
     if (!(await store.content.has(l.digest))) throw new StrataError("NOT_FOUND", `layer blob ${l.digest}: not found`);
   }
   const m = await store.content.put(canonicalJSON(manifestOver(config, layers)));

@@ -33,4 +33,7 @@ export { readTar } from "./tar/tar-reader.js";
 export type { TarHeader, TarType } from "./tar/tar-header.js";
 export { withLock } from "./lock.js";
 export { applyLayer as applyTarToFiles } from "./flatten/apply-layer.js";
+export { TestRegistry, freePort, makeTLS, DOCKER_REGISTRY, type LoggedRequest, type TestRegistryOptions } from "./registry/registry.js";
+export { FaultProxy, type FaultAction, type FaultRule, type SeenRequest } from "./registry/fault-proxy.js";
+export { TokenServer, type TokenRequest } from "./registry/token-server.js";
 export { dir, file, hardlink, symlink, writeDockerArchive, writeOciArchive, type FixtureConfig } from "./fixtures/image-archives.js";

@@ -10,7 +10,11 @@ export interface StageState {
   label: string;
   config: ImageConfig;
   layers: Descriptor[];
-  /** Top committed snapshot (the chainID of `config.rootfs.diff_ids`), undefined for an empty rootfs. */
+  /**
+   * The committed snapshot of the rootfs (named by the chainID of `config.rootfs.diff_ids`) once
+   * it is known to exist; undefined for an empty rootfs, and for one not unpacked yet (a lazy
+   * FROM, a cache hit): `materialize` makes it when a step needs the filesystem.
+   */
   snapshot?: string;
   /** ARGs declared in this stage, with their values (undefined: declared without a value). */
   args: Map<string, string | undefined>;

@@ -10,6 +10,7 @@ import { findStage } from "../stage/select.js";
 import type { StageState } from "../stage/state.js";
 import { imageState } from "../stage/from.js";
 import { layerStep } from "./layer.js";
+import { materialize } from "./materialize.js";
 import { mountStageView } from "./stage-view.js";
 import type { StepInfo } from "./step-info.js";
 
@@ -67,7 +68,7 @@ export async function copyStep(ctx: BuildContext, state: StageState, instr: Copy
       const { dir, release } = single
         ? { dir: path.dirname(single), release: async () => {} }
         : source.state
-          ? await mountStageView(ctx, source.state.snapshot, scratch)
+          ? await mountStageView(ctx, await materialize(ctx, source.state), scratch)
           : { dir: ctx.req.contextDir, release: async () => {} };
       try {
         const write = async (destRoot: string): Promise<void> => {
@@ -104,8 +105,10 @@ export async function copyStep(ctx: BuildContext, state: StageState, instr: Copy
  * it can be read there without mounting a view (see fileInLayers); undefined otherwise.
  */
 async function singleStageFile(ctx: BuildContext, state: StageState, sources: readonly string[]): Promise<string | undefined> {
-  if (sources.length !== 1 || !state.snapshot || hasWildcard(sources[0]!) || sources[0]!.endsWith("/")) return undefined;
-  return fileInLayers(await ctx.env.snapshotter.layerDirs(state.snapshot), sources[0]!);
+  if (sources.length !== 1 || hasWildcard(sources[0]!) || sources[0]!.endsWith("/")) return undefined;
+  const snapshot = await materialize(ctx, state);
+  if (!snapshot) return undefined;
+  return fileInLayers(await ctx.env.snapshotter.layerDirs(snapshot), sources[0]!);
 }
 
 /** Where `--from` points: a stage's or an image's result, with its cache key; none for the context. */

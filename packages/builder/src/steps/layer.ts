@@ -5,6 +5,7 @@ import { overlayLowerMounts } from "@strata/layers";
 import type { BuildContext } from "../context.js";
 import type { StageState } from "../stage/state.js";
 import { applyCachedLayer } from "./cache-hit.js";
+import { materialize } from "./materialize.js";
 import type { StepInfo } from "./step-info.js";
 
 /** A filesystem-changing step as the cache sees it: what it does and what it reads. */
@@ -61,7 +62,8 @@ export async function layerStep(
 async function buildLayer(ctx: BuildContext, state: StageState, mutate: (mounts: Mount[]) => Promise<void>) {
   const { snapshotter, differ } = ctx.env;
   const key = `build-${process.pid}-${randomHex(8)}`;
-  const upper = await snapshotter.prepare(key, state.snapshot, { labels: activeLabels() });
+  const parent = await materialize(ctx, state);
+  const upper = await snapshotter.prepare(key, parent, { labels: activeLabels() });
   let committed = false;
   let lowerKey: string | undefined;
   try {
@@ -70,9 +72,9 @@ async function buildLayer(ctx: BuildContext, state: StageState, mutate: (mounts:
     // The differ reads only the overlay upperdir, but checks each candidate against the lower:
     // an overlay's own lowerdirs (read without a mount), else a view of the parent.
     let lower: Mount[] = overlayLowerMounts(upper) ?? [];
-    if (state.snapshot && lower.length === 0) {
+    if (parent && lower.length === 0) {
       lowerKey = `${key}-lower`;
-      lower = await snapshotter.view(lowerKey, state.snapshot, { labels: activeLabels() });
+      lower = await snapshotter.view(lowerKey, parent, { labels: activeLabels() });
     }
     const layer = await differ.compare(lower, upper, { sourceDateEpoch: ctx.req.sourceDateEpoch, signal: ctx.signal });
     const name = chainId([...state.config.rootfs.diff_ids, layer.diffId])! as Digest;

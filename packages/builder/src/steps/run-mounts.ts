@@ -2,6 +2,7 @@ import { mkdir, mkdtemp } from "node:fs/promises";
 import path from "node:path";
 import { StrataError, cleanPath, sha256, hexOf } from "@strata/core";
 import { mountStageView } from "./stage-view.js";
+import { materialize } from "./materialize.js";
 import type { StepInput } from "@strata/cache";
 import type { BindMount } from "@strata/runner";
 import type { BuildContext } from "../context.js";
@@ -79,7 +80,7 @@ export async function resolveRunMounts(
         const stage = findStage(ctx.dockerfile, from);
         if (!stage) throw new StrataError("NOT_FOUND", `--mount from=${from}: no such stage`);
         const state = await ctx.stageResult(stage);
-        const { dir, release: unmount } = await mountStageView(ctx, state.snapshot, await scratch());
+        const { dir, release: unmount } = await mountStageView(ctx, await materialize(ctx, state), await scratch());
         releases.push(unmount);
         mounts.push({ source: path.join(dir, source), destination: target, readonly });
       } else {

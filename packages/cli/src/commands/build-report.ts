@@ -29,12 +29,16 @@ export function dryRunJSON(result: BuildResult): string {
   return `${JSON.stringify({ hits: steps.filter((s) => s.cache === "HIT").length, misses: steps.filter((s) => s.cache === "MISS").length, steps }, null, 2)}\n`;
 }
 
-/** BuildKit's metadata-file keys, plus per-step cache status. */
-export function metadataFile(result: BuildResult): string {
+/**
+ * BuildKit's metadata-file keys, plus per-step cache status. After a push, as buildx writes
+ * it, `containerimage.digest` is the pushed manifest's digest and a descriptor comes with it.
+ */
+export function metadataFile(result: BuildResult, pushed?: { digest: string; size: number; mediaType: string }): string {
   return `${JSON.stringify(
     {
       "containerimage.config.digest": result.imageId,
-      "containerimage.digest": result.manifestDigest,
+      "containerimage.digest": pushed?.digest ?? result.manifestDigest,
+      ...(pushed ? { "containerimage.descriptor": { mediaType: pushed.mediaType, digest: pushed.digest, size: pushed.size } } : {}),
       "image.name": result.tags.join(","),
       "strata.steps": result.steps.map((s) => ({
         id: s.id,

@@ -5,6 +5,7 @@ import { openEngine, type GlobalOptions } from "../engine.js";
 import { printError } from "../errors.js";
 import { createProgressRenderer, type ProgressMode } from "../progress.js";
 import { dryRunJSON, dryRunTable, metadataFile, missesThatFail, summaryMarkdown } from "./build-report.js";
+import { BuildRegistry, pushBuildResult } from "./build-push.js";
 import { exportCacheTo, importCacheFrom } from "./cache-transfer.js";
 
 export interface BuildOptions {
@@ -27,6 +28,12 @@ export interface BuildOptions {
   summary?: string;
   cacheTo?: string;
   cacheFrom: string[];
+  /** Push every tag to its registry; without `load`, layers only a registry has are not downloaded. */
+  push?: boolean;
+  load?: boolean;
+  /** Resolve FROM images on their registry even when the store has them. */
+  pull?: boolean;
+  tlsVerify?: boolean;
 }
 
 /** Exit code when `--fail-on-miss` finds a step that misses the cache. */
@@ -42,14 +49,16 @@ export async function buildCommand(context: string, opts: BuildOptions, globals:
   if (epoch !== undefined && !/^\d+$/.test(epoch)) throw new StrataError("INVALID_ARGUMENT", `invalid SOURCE_DATE_EPOCH: ${epoch}`);
   const progress = createProgressRenderer(opts.quiet || opts.dryRun ? "quiet" : opts.progress);
   const warn = (message: string) => process.stderr.write(`WARNING: ${message}\n`);
-  const engine = await openEngine({ ...globals, storageDriver: opts.storageDriver }, progress);
-  const { build } = await import("@strata/builder");
   const abort = new AbortController();
+  const local = await openEngine({ ...globals, storageDriver: opts.storageDriver }, progress);
+  const registry = new BuildRegistry({ tlsVerify: opts.tlsVerify }, abort.signal, local.store);
+  const engine = { ...local, remote: await registry.remote(local, warn) };
+  const { build } = await import("@strata/builder");
   const onSignal = () => abort.abort();
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    for (const spec of opts.cacheFrom) await importCacheFrom(engine, spec, warn);
+    for (const spec of opts.cacheFrom) await importCacheFrom(engine, spec, warn, registry.client);
     const result = await build(engine, {
       contextDir,
       dockerfilePath,
@@ -62,21 +71,24 @@ export async function buildCommand(context: string, opts: BuildOptions, globals:
       noCacheFilter: opts.cacheFilter.map((s) => s.toLowerCase()),
       dryRun: opts.dryRun,
       sourceDateEpoch: epoch === undefined ? undefined : Number(epoch),
+      pull: opts.pull,
+      fetchMissingLayers: !opts.push || opts.load === true,
       signal: abort.signal,
     });
     if (opts.dryRun) process.stdout.write(opts.format === "json" ? dryRunJSON(result) : dryRunTable(result));
     else {
       if (!opts.quiet) {
         process.stderr.write(`writing image ${result.imageId} done\n`);
-        for (const t of result.tags) process.stderr.write(`naming to ${t} done\n`);
+        if (!result.remoteOnly) for (const t of result.tags) process.stderr.write(`naming to ${t} done\n`);
       }
+      const pushed = opts.push ? await pushBuildResult(engine, result, registry, !!opts.quiet) : undefined;
+      if (result.remoteOnly && !opts.quiet) process.stderr.write("image pushed, not stored: its layers are only in the registry (--load keeps a local copy)\n");
       process.stdout.write(`${result.imageId}\n`);
       if (opts.iidfile) await writeFile(opts.iidfile, result.imageId ?? "");
-      if (opts.metadataFile) await writeFile(opts.metadataFile, metadataFile(result));
+      if (opts.metadataFile) await writeFile(opts.metadataFile, metadataFile(result, pushed));
       if (opts.cacheTo) {
-        const { readImage } = await import("@strata/store");
-        const image = await readImage(engine.store, result.imageId!);
-        await exportCacheTo(engine, opts.cacheTo, result, image.manifest.layers.map((l) => l.digest as Digest), warn);
+        const manifest = await engine.store.content.readJSON<{ layers: { digest: Digest }[] }>(result.manifestDigest!);
+        await exportCacheTo(engine, opts.cacheTo, result, manifest.layers.map((l) => l.digest), warn, registry.client);
       }
     }
     if (opts.summary) await writeFile(opts.summary, summaryMarkdown(result));
@@ -92,6 +104,7 @@ export async function buildCommand(context: string, opts: BuildOptions, globals:
     printError(await withSourceLines(e, dockerfilePath));
     return e instanceof StrataError && e.code === "CANCELED" ? 130 : 1;
   } finally {
+    await registry.close();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }

@@ -53,6 +53,10 @@ export async function imagesCommand(repository: string | undefined, opts: Images
   const selected = await applyFilters(store, listed, filters, opts.all ?? false);
 
   const id = (d: Digest) => (opts.trunc ? shortId(d) : d);
+  const { RegistryState } = await import("@strata/store/registry");
+  const registry = new RegistryState(store.root);
+  // The repository's digest of the image, when it was pulled from or pushed to it (Docker's RepoDigests).
+  const digestIn = (repository: string, image: Digest) => registry.repoDigests(image).find((d) => d.startsWith(`${repository}@`))?.slice(repository.length + 1) ?? "<none>";
   const rows: Row[] = [];
   for (const { item, names } of selected) {
     const size = await imageSize(store, item.image);
@@ -70,7 +74,7 @@ export async function imagesCommand(repository: string | undefined, opts: Images
     if (names.length === 0) rows.push({ ...base, Repository: "<none>", Tag: "<none>" });
     for (const name of names) {
       const ref = parseReference(name);
-      rows.push({ ...base, Repository: familiarRepository(ref.repository), Tag: ref.tag ?? "<none>" });
+      rows.push({ ...base, Repository: familiarRepository(ref.repository), Tag: ref.tag ?? "<none>", Digest: digestIn(ref.repository, item.image.configDigest) });
     }
   }
   if (opts.quiet) {

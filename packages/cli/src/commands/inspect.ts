@@ -23,7 +23,8 @@ export async function inspectCommand(refs: string[], opts: InspectOptions, globa
     throw usageError(`"${opts.type}" is not a valid value for --type`);
   }
   const store = await openStoreOnly(globals);
-  const [{ readImage }, { createSnapshotter }] = await Promise.all([import("@strata/store"), import("@strata/layers")]);
+  const [{ readImage }, { createSnapshotter }, { RegistryState }] = await Promise.all([import("@strata/store"), import("@strata/layers"), import("@strata/store/registry")]);
+  const registry = new RegistryState(store.root);
   const containers = opts.type === "image" ? undefined : await import("./containers/inspect.js").then((m) => m.containerInspector(globals, opts.size ?? false));
   let imageContext: { entries: Awaited<ReturnType<typeof store.images.listAll>>; driver: string } | undefined;
   const out: unknown[] = [];
@@ -38,7 +39,7 @@ export async function inspectCommand(refs: string[], opts: InspectOptions, globa
       if (opts.type === "container") throw notFound(ref, "container");
       const image = await readImage(store, ref);
       imageContext ??= { entries: await store.images.listAll(), driver: (await createSnapshotter(store.root)).driver };
-      out.push(imageInspect(image, imageContext.entries, imageContext.driver, await imageSize(store, image)));
+      out.push(imageInspect(image, imageContext.entries, imageContext.driver, await imageSize(store, image), registry.repoDigests(image.configDigest)));
     } catch (e) {
       if (!isNotFound(e)) throw e;
       process.stderr.write(`Error: No such ${opts.type === "container" ? "container" : opts.type === "image" ? "image" : "object"}: ${ref}\n`);

@@ -40,14 +40,14 @@ export function dockerContainerConfig(c: ContainerConfig | undefined): Record<st
 }
 
 /** One image as `docker image inspect` prints it (Docker's field order). */
-export function imageInspect(image: ResolvedImage, entries: ImageEntry[], driver: string, size: number): Record<string, unknown> {
+export function imageInspect(image: ResolvedImage, entries: ImageEntry[], driver: string, size: number, repoDigests: string[] = []): Record<string, unknown> {
   const c = image.config;
   const mine = entries.filter((e) => e.target.digest === image.manifestDesc.digest);
   const lastTag = mine.map((e) => e.created).sort().at(-1);
   return {
     Id: image.configDigest,
     RepoTags: mine.flatMap((e) => (e.name ? [familiarName(e.name)] : [])).sort(byBytes),
-    RepoDigests: [],
+    RepoDigests: repoDigests.map((d) => familiarName(d)).sort(byBytes),
     Parent: parentOf(mine),
     Comment: c.history?.at(-1)?.comment ?? "",
     Created: c.created ?? "",

@@ -1,0 +1,14 @@
+export { RegistryClient, splitRepository, type RepositoryName } from "./client.js";
+export { Repository, MANIFEST_TYPES, MAX_MANIFEST_BYTES, type BlobSource as UploadSource, type FetchedManifest } from "./repository.js";
+export { RegistryHost, apiHost, isLoopback, type CredentialSource, type TransportOptions } from "./transport.js";
+export { DockerCredentials, dockerConfigDir, configKey, isDockerHub, DOCKER_HUB_KEY, type Credentials } from "./credentials.js";
+export { parseChallenges, type Challenge } from "./challenge.js";
+export { certsDirs, hostTLS } from "./certs.js";
+export { RegistryState, type BlobSource } from "./state.js";
+export { fetchBlobToStore } from "./fetch-blob.js";
+export { pullImage, resolveRemoteImage, choosePlatform, type PullOptions, type PullResult, type RemoteImage, type ResolveOptions } from "./pull.js";
+export { pushImage, BlobPusher, ociManifest, type PushOptions, type PushResult, type PushCompression, type BlobPusherOptions } from "./push.js";
+export { noTransferProgress, shortId as transferId, type TransferEvent, type TransferSink } from "./progress.js";
+export { retryAfterMs, backoffMs } from "./retry.js";
+export { RegistryContent } from "./remote-content.js";
+export { mapLimited } from "./limit.js";
