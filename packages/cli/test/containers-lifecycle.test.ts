@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -156,7 +156,8 @@ describe("container lifecycle without a daemon (needs root, runc, conmon)", () =
     await strata(root, ["create", "--name", "halfway", "busybox", "true"]);
     const cli = execa(CLI, ["--root", root, "start", "halfway"], { reject: false, env: { STRATA_CONMON: fake } });
     const rootfs = path.join(root, "containers", (await strata(root, ["inspect", "-f", "{{.Id}}", "halfway"])).stdout, "rootfs");
-    await eventually(async () => (await mountsUnder(root)).includes(rootfs), 20_000, "the rootfs mounted");
+    // The stand-in monitor writing its pid means the start is past the mount and waiting on it.
+    await eventually(async () => (await mountsUnder(root)).includes(rootfs) && existsSync(`${fake}.pid`), 20_000, "the rootfs mounted and the monitor started");
     cli.kill("SIGKILL");
     await cli;
     expect(await mountsUnder(root)).toContain(rootfs);
